@@ -1,0 +1,259 @@
+/*
+ * lancec — read and write Lance datasets from C.
+ *
+ * Conventions (see docs/api.md):
+ *  - Every public symbol starts with lancec_ / LANCEC_.
+ *  - A fallible call returns int: 0 (LANCEC_OK) on success, a negative
+ *    LANCEC_E* code on failure, and fills the lancec_error passed last (which
+ *    may be NULL) with the code and a one-line message naming the file / field
+ *    and what was wrong.
+ *  - Out parameters come first. What a call hands back through **out or an
+ *    Arrow struct is owned by the caller and is released with the matching
+ *    lancec_*_free() (which accepts NULL) or the Arrow release callback.
+ *    Pointers returned as plain return values are borrowed from their handle
+ *    and live as long as it does.
+ *  - Option structs are transparent, start with an int `version` and have an
+ *    LANCEC_*_INIT initialiser; fields may be added at the end.
+ *  - Handles are safe to use from one thread at a time; a lancec_dataset may
+ *    be shared by several threads for read-only calls (scans).
+ *
+ * Data exchange uses the Arrow C Data Interface and C Stream Interface
+ * (https://arrow.apache.org/docs/format/CDataInterface.html). Ownership rules:
+ *  - An ArrowSchema / ArrowArray / ArrowArrayStream filled by lancec is owned
+ *    by the caller, who must call its release callback exactly once (after
+ *    moving it, if it was moved). Children and dictionaries are released by
+ *    their parent's release callback.
+ *  - Arrays produced by a scan stream stay valid after the stream and the
+ *    dataset are released; they own their buffers.
+ */
+#ifndef LANCEC_H
+#define LANCEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define LANCEC_API __declspec(dllexport)
+#else
+#define LANCEC_API __attribute__((visibility("default")))
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Arrow C Data Interface (verbatim ABI from the Arrow specification).
+ * ------------------------------------------------------------------------- */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+  void (*release)(struct ArrowSchema*);
+  void* private_data;
+};
+
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+  void (*release)(struct ArrowArray*);
+  void* private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+  void (*release)(struct ArrowArrayStream*);
+  void* private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------- */
+
+typedef enum lancec_status {
+  LANCEC_OK = 0,
+  LANCEC_EINVAL = -1,      /* bad argument or option */
+  LANCEC_ENOTFOUND = -2,   /* dataset, version, tag, column or file missing */
+  LANCEC_ECORRUPT = -3,    /* bytes on disk do not follow the format */
+  LANCEC_EUNSUPPORTED = -4,/* valid Lance data lancec cannot handle */
+  LANCEC_EIO = -5,         /* the storage layer failed */
+  LANCEC_ENOMEM = -6,      /* allocation failed */
+  LANCEC_EEXISTS = -7,     /* target already exists */
+  LANCEC_ECONFLICT = -8,   /* concurrent commit conflict */
+  LANCEC_ETYPE = -9,       /* type mismatch */
+  LANCEC_EINTERNAL = -10   /* bug in lancec */
+} lancec_status;
+
+#define LANCEC_ERROR_MESSAGE_SIZE 1024
+
+/* Small, stack-allocatable error. Every fallible call accepts NULL. */
+typedef struct lancec_error {
+  int code;
+  char message[LANCEC_ERROR_MESSAGE_SIZE];
+} lancec_error;
+
+/* Name of a status code, e.g. "ECORRUPT". Never NULL. */
+LANCEC_API const char* lancec_status_name(int code);
+
+/* Library version string, e.g. "0.1.0". */
+LANCEC_API const char* lancec_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Datasets
+ * ------------------------------------------------------------------------- */
+
+typedef struct lancec_dataset lancec_dataset;
+
+#define LANCEC_OPEN_OPTIONS_VERSION 1
+
+/* Which version to open. At most one of version / tag / asof may be set. */
+typedef struct lancec_open_options {
+  int version_;          /* struct version: LANCEC_OPEN_OPTIONS_VERSION */
+  uint64_t version;      /* 0 = latest, else this version number */
+  const char* tag;       /* NULL, or a tag name under _refs/tags */
+  int has_asof;          /* nonzero: use asof_ns */
+  int64_t asof_ns;       /* latest version committed at or before this time
+                            (nanoseconds since the Unix epoch, UTC) */
+} lancec_open_options;
+
+#define LANCEC_OPEN_OPTIONS_INIT {LANCEC_OPEN_OPTIONS_VERSION, 0, NULL, 0, 0}
+
+/*
+ * Open the dataset at `uri` (a local directory path or file:// URI).
+ * Reads exactly one manifest (plus a directory listing when the latest or an
+ * `asof` version is asked for). Errors: LANCEC_ENOTFOUND (no dataset, no such
+ * version/tag), LANCEC_ECORRUPT (unreadable manifest), LANCEC_EUNSUPPORTED
+ * (feature flags lancec cannot honour).
+ */
+LANCEC_API int lancec_dataset_open(lancec_dataset** out, const char* uri,
+                                   const lancec_open_options* opts,
+                                   lancec_error* err);
+
+/* Release a dataset handle. Accepts NULL. */
+LANCEC_API void lancec_dataset_free(lancec_dataset* ds);
+
+/* The version number this handle reads. */
+LANCEC_API uint64_t lancec_dataset_version(const lancec_dataset* ds);
+
+/* Commit time of this version, nanoseconds since the epoch (UTC). */
+LANCEC_API int64_t lancec_dataset_timestamp_ns(const lancec_dataset* ds);
+
+/* Number of visible rows (physical rows minus deleted rows), from metadata. */
+LANCEC_API uint64_t lancec_dataset_count_rows(const lancec_dataset* ds);
+
+/* Data storage version of the dataset, e.g. "2.1" (borrowed). */
+LANCEC_API const char* lancec_dataset_data_format(const lancec_dataset* ds);
+
+/* The table schema as an Arrow schema (a struct with one child per column). */
+LANCEC_API int lancec_dataset_schema(const lancec_dataset* ds,
+                                     struct ArrowSchema* out,
+                                     lancec_error* err);
+
+/* Fragments of the opened version, in manifest order. */
+typedef struct lancec_fragment_info {
+  uint64_t id;
+  uint64_t physical_rows;
+  uint64_t deleted_rows;
+  uint32_t num_data_files;
+  int has_deletion_file;
+} lancec_fragment_info;
+
+LANCEC_API size_t lancec_dataset_num_fragments(const lancec_dataset* ds);
+LANCEC_API int lancec_dataset_fragment(const lancec_dataset* ds, size_t i,
+                                       lancec_fragment_info* out,
+                                       lancec_error* err);
+
+/* Indices recorded in the opened version's manifest. */
+typedef struct lancec_index_info {
+  const char* name;  /* borrowed from the dataset */
+  const char* type;  /* "BTREE", "BITMAP", "IVF_PQ"/"VECTOR", ... (borrowed) */
+  const char* uuid;  /* lowercase hyphenated (borrowed) */
+  const char* column;/* dotted path of the indexed field, or "" (borrowed) */
+  uint64_t dataset_version;
+} lancec_index_info;
+
+LANCEC_API size_t lancec_dataset_num_indices(const lancec_dataset* ds);
+LANCEC_API int lancec_dataset_index(const lancec_dataset* ds, size_t i,
+                                    lancec_index_info* out, lancec_error* err);
+
+/* One committed version, as listed by lancec_dataset_versions. */
+typedef struct lancec_version_info {
+  uint64_t version;
+  int64_t timestamp_ns;
+  uint64_t num_rows;      /* visible rows of that version */
+  char operation[32];     /* "Overwrite", "Append", "Delete", ... or "" */
+} lancec_version_info;
+
+/*
+ * List every committed version of the dataset at `uri`, ascending.
+ * *out is an array of *n entries owned by the caller: free with
+ * lancec_versions_free().
+ */
+LANCEC_API int lancec_dataset_versions(lancec_version_info** out, size_t* n,
+                                       const char* uri, lancec_error* err);
+LANCEC_API void lancec_versions_free(lancec_version_info* v);
+
+/* ---------------------------------------------------------------------------
+ * Scans
+ * ------------------------------------------------------------------------- */
+
+#define LANCEC_SCAN_OPTIONS_VERSION 1
+
+typedef struct lancec_scan_options {
+  int version_;                /* LANCEC_SCAN_OPTIONS_VERSION */
+  const char* const* columns;  /* NULL = all columns; else dotted paths
+                                  ("a", "s.b"); nested paths keep the parent
+                                  struct with only the named children */
+  size_t num_columns;
+  int64_t limit;               /* < 0: no limit */
+  int64_t offset;              /* rows to skip first (>= 0) */
+  int64_t batch_size;          /* rows per batch; <= 0: default (65536) */
+  int num_threads;             /* <= 0: default (all cores) */
+} lancec_scan_options;
+
+#define LANCEC_SCAN_OPTIONS_INIT {LANCEC_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0, 0, 0}
+
+/*
+ * Scan the opened version into an Arrow C stream. Each batch is a struct
+ * array (one child per projected column); rows come in row order (fragments
+ * in manifest order, rows in offset order, deleted rows skipped).
+ * The stream keeps its own reference to what it needs: the dataset handle
+ * may be freed before the stream. Errors found while reading are reported by
+ * get_next (returning an errno value) and get_last_error.
+ */
+LANCEC_API int lancec_dataset_scan(const lancec_dataset* ds,
+                                   const lancec_scan_options* opts,
+                                   struct ArrowArrayStream* out,
+                                   lancec_error* err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LANCEC_H */

@@ -1,0 +1,189 @@
+#include "common.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+int lc_err(lancec_error *err, int code, const char *fmt, ...) {
+  if (err) {
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+  }
+  return code;
+}
+
+int lc_err_prefix(lancec_error *err, const char *fmt, ...) {
+  if (!err) return 0;
+  char prefix[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof(prefix), fmt, ap);
+  va_end(ap);
+  char tmp[LANCEC_ERROR_MESSAGE_SIZE];
+  size_t pl = strnlen(prefix, sizeof(prefix) - 1);
+  memcpy(tmp, prefix, pl);
+  size_t ml = strnlen(err->message, sizeof(err->message));
+  if (ml > sizeof(tmp) - 1 - pl) ml = sizeof(tmp) - 1 - pl;
+  memcpy(tmp + pl, err->message, ml);
+  tmp[pl + ml] = 0;
+  memcpy(err->message, tmp, sizeof(tmp));
+  return err->code;
+}
+
+void lc_err_clear(lancec_error *err) {
+  if (err) {
+    err->code = 0;
+    err->message[0] = 0;
+  }
+}
+
+const char *lancec_status_name(int code) {
+  switch (code) {
+    case LANCEC_OK: return "OK";
+    case LANCEC_EINVAL: return "EINVAL";
+    case LANCEC_ENOTFOUND: return "ENOTFOUND";
+    case LANCEC_ECORRUPT: return "ECORRUPT";
+    case LANCEC_EUNSUPPORTED: return "EUNSUPPORTED";
+    case LANCEC_EIO: return "EIO";
+    case LANCEC_ENOMEM: return "ENOMEM";
+    case LANCEC_EEXISTS: return "EEXISTS";
+    case LANCEC_ECONFLICT: return "ECONFLICT";
+    case LANCEC_ETYPE: return "ETYPE";
+    case LANCEC_EINTERNAL: return "EINTERNAL";
+    default: return "EUNKNOWN";
+  }
+}
+
+const char *lancec_version(void) { return LANCEC_VERSION_STRING; }
+
+void *lc_malloc(size_t n) { return malloc(n ? n : 1); }
+void *lc_calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
+void *lc_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+void lc_free(void *p) { free(p); }
+
+char *lc_strdup(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s);
+  char *r = lc_malloc(n + 1);
+  if (r) memcpy(r, s, n + 1);
+  return r;
+}
+
+char *lc_strndup(const char *s, size_t n) {
+  char *r = lc_malloc(n + 1);
+  if (r) {
+    memcpy(r, s, n);
+    r[n] = 0;
+  }
+  return r;
+}
+
+char *lc_sprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return NULL;
+  char *r = lc_malloc((size_t)n + 1);
+  if (!r) return NULL;
+  va_start(ap, fmt);
+  vsnprintf(r, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return r;
+}
+
+void *lc_malloc_aligned(size_t n) {
+  void *p = NULL;
+  size_t sz = (n + 63) & ~(size_t)63;
+  if (sz == 0) sz = 64;
+  if (posix_memalign(&p, 64, sz) != 0) return NULL;
+  return p;
+}
+
+int lc_buf_reserve(lc_buf *b, size_t extra) {
+  if (b->len + extra <= b->cap) return 0;
+  size_t ncap = b->cap ? b->cap : 64;
+  while (ncap < b->len + extra) {
+    if (ncap > SIZE_MAX / 2) return LANCEC_ENOMEM;
+    ncap *= 2;
+  }
+  uint8_t *p = lc_realloc(b->data, ncap);
+  if (!p) return LANCEC_ENOMEM;
+  b->data = p;
+  b->cap = ncap;
+  return 0;
+}
+
+int lc_buf_append(lc_buf *b, const void *p, size_t n) {
+  if (n == 0) return 0;
+  LC_TRY(lc_buf_reserve(b, n));
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+int lc_buf_append_zeros(lc_buf *b, size_t n) {
+  if (n == 0) return 0;
+  LC_TRY(lc_buf_reserve(b, n));
+  memset(b->data + b->len, 0, n);
+  b->len += n;
+  return 0;
+}
+
+void lc_buf_free(lc_buf *b) {
+  lc_free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+uint8_t *lc_buf_steal(lc_buf *b, size_t *len) {
+  uint8_t *p = b->data;
+  if (len) *len = b->len;
+  b->data = NULL;
+  b->len = b->cap = 0;
+  return p;
+}
+
+void lc_bits_copy(uint8_t *dst, int64_t dst_off, const uint8_t *src, int64_t src_off, int64_t n) {
+  if (n <= 0) return;
+  if ((dst_off & 7) == 0 && (src_off & 7) == 0) {
+    int64_t whole = n >> 3;
+    memcpy(dst + (dst_off >> 3), src + (src_off >> 3), (size_t)whole);
+    for (int64_t i = whole * 8; i < n; i++) lc_bit_put(dst, dst_off + i, lc_bit_get(src, src_off + i));
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) lc_bit_put(dst, dst_off + i, lc_bit_get(src, src_off + i));
+}
+
+int64_t lc_bits_count_zero(const uint8_t *bits, int64_t off, int64_t n) {
+  int64_t z = 0;
+  int64_t i = 0;
+  while (i < n && ((off + i) & 7)) {
+    z += !lc_bit_get(bits, off + i);
+    i++;
+  }
+  const uint8_t *p = bits + ((off + i) >> 3);
+  while (n - i >= 64) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    z += 64 - __builtin_popcountll(w);
+    p += 8;
+    i += 64;
+  }
+  for (; i < n; i++) z += !lc_bit_get(bits, off + i);
+  return z;
+}
+
+int lc_num_cpus(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+int64_t lc_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}

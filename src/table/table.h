@@ -1,0 +1,114 @@
+/* The Lance table format above the data files (table-format.md): manifest
+ * files, version discovery (both naming schemes), tags, time travel,
+ * deletion files, and the dataset handle behind the public API. */
+#ifndef LC_TABLE_H
+#define LC_TABLE_H
+
+#include "common/common.h"
+#include "io/io.h"
+#include "lance_table.pb-c.h"
+#include "lance_transaction.pb-c.h"
+#include "schema/schema.h"
+
+/* ---- manifests ------------------------------------------------------------ */
+
+typedef struct lc_manifest {
+  Lance__Table__Manifest *pb;  /* owned, decoded protobuf */
+  lc_schema *schema;           /* built from pb->fields + schema_metadata */
+  uint64_t version;
+  int64_t timestamp_ns;
+  char *path;                  /* where it was read from (for messages) */
+  uint64_t file_size;
+  uint8_t *raw;                /* whole manifest file (sections are sliced from it) */
+  size_t raw_len;
+  Lance__Table__IndexSection *indices; /* NULL if the version has none */
+  char *data_format;           /* "2.1", "2.2", "2.0", "0.1" (inferred if absent) */
+} lc_manifest;
+
+/* Reader feature flags lancec honours (table-format.md §6). */
+#define LC_FLAG_DELETION_FILES 1u
+#define LC_FLAG_STABLE_ROW_IDS 2u
+#define LC_FLAG_USE_V2_FORMAT_DEPRECATED 4u
+#define LC_FLAG_TABLE_CONFIG 8u
+#define LC_FLAG_BASE_PATHS 16u
+#define LC_FLAG_DISABLE_TRANSACTION_FILE 32u
+
+/* Decode a manifest from its bytes (footer, length checks, protobuf,
+ * schema, index section, feature flags). `name` is used in messages.
+ * Takes ownership of `raw` on success and on failure. */
+LC_INTERNAL int lc_manifest_decode(lc_manifest **out, uint8_t *raw, size_t len, const char *name,
+                                   lancec_error *err);
+LC_INTERNAL int lc_manifest_read(lc_manifest **out, lc_io *io, const char *path, lancec_error *err);
+LC_INTERNAL void lc_manifest_free(lc_manifest *m);
+
+/* The transaction of a manifest (inline section, else the .txn file), or
+ * NULL in *out when the manifest records none. Caller frees with
+ * lance__transaction__free_unpacked(*out, NULL). */
+LC_INTERNAL int lc_manifest_transaction(const lc_manifest *m, lc_io *io, const char *root,
+                                        Lance__Transaction **out, lancec_error *err);
+/* "Append", "Overwrite", "Delete", ... ("" when unknown). */
+LC_INTERNAL const char *lc_transaction_operation_name(const Lance__Transaction *t);
+
+/* Visible rows (physical - deleted) summed over the fragments. */
+LC_INTERNAL uint64_t lc_manifest_count_rows(const lc_manifest *m);
+
+/* ---- versions -------------------------------------------------------------- */
+
+typedef struct lc_version_entry {
+  uint64_t version;
+  char *path;  /* full manifest path */
+  uint64_t size;
+  bool v2_name;
+} lc_version_entry;
+
+/* All committed (non-detached) versions under root/_versions, ascending.
+ * LANCEC_ENOTFOUND with "not a Lance dataset" when there are none.
+ * LANCEC_ECORRUPT when both naming schemes are present. */
+LC_INTERNAL int lc_versions_list(lc_io *io, const char *root, lc_version_entry **out, size_t *n,
+                                 lancec_error *err);
+LC_INTERNAL void lc_versions_entries_free(lc_version_entry *v, size_t n);
+
+/* Manifest path of `version` (V2 name first, then V1); 0 = latest. */
+LC_INTERNAL int lc_version_manifest_path(lc_io *io, const char *root, uint64_t version, char **path,
+                                         uint64_t *version_out, lancec_error *err);
+
+/* _refs/tags/<tag>.json → version. ENOTFOUND naming the tag. */
+LC_INTERNAL int lc_tag_resolve(lc_io *io, const char *root, const char *tag, uint64_t *version,
+                               lancec_error *err);
+
+/* Latest version committed at or before asof_ns. ENOTFOUND if none. */
+LC_INTERNAL int lc_version_asof(lc_io *io, const char *root, int64_t asof_ns, uint64_t *version,
+                                lancec_error *err);
+
+/* ---- deletion files -------------------------------------------------------- */
+
+/* Parse deletion file bytes into a sorted, de-duplicated array of deleted
+ * row offsets (lc_free). Arrow IPC file (`.arrow`, uint32 row_id, maybe
+ * zstd-compressed) or portable 32-bit roaring (`.bin`). */
+LC_INTERNAL int lc_deletion_parse_arrow(const uint8_t *data, size_t len, const char *name,
+                                        uint32_t **rows, size_t *n, lancec_error *err);
+LC_INTERNAL int lc_deletion_parse_bitmap(const uint8_t *data, size_t len, const char *name,
+                                         uint32_t **rows, size_t *n, lancec_error *err);
+/* Read the deletion file of a fragment (path per table-format.md §1.6 /
+ * §1.9) and check its count against num_deleted_rows and physical_rows. */
+LC_INTERNAL int lc_deletion_read(lc_io *io, const char *root, const lc_manifest *m,
+                                 const Lance__Table__DataFragment *frag, uint32_t **rows, size_t *n,
+                                 lancec_error *err);
+
+/* ---- dataset handle --------------------------------------------------------- */
+
+struct lancec_dataset {
+  int refcount;    /* lc_dataset_ref / lancec_dataset_free */
+  lc_io *io;
+  char *root;      /* dataset root path inside io */
+  char *uri;       /* as given by the user */
+  lc_manifest *manifest;
+};
+
+LC_INTERNAL lancec_dataset *lc_dataset_ref(lancec_dataset *ds);
+
+/* Full path of a data file of `frag` (handles base paths). Caller frees. */
+LC_INTERNAL char *lc_dataset_data_file_path(const lancec_dataset *ds,
+                                            const Lance__Table__DataFile *df);
+
+#endif

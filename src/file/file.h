@@ -50,7 +50,15 @@ LC_INTERNAL int lc_field_reader_new(lc_field_reader **out, lc_file *f, const lc_
 LC_INTERNAL void lc_field_reader_free(lc_field_reader *r);
 
 /* Rows [start, start + count) of the field as an Arrow array of the field's
- * type (offset 0). Any order of calls is allowed; ascending is fastest. */
+ * type (offset 0). Any order of calls is allowed; ascending is fastest.
+ * Blobs come back as their bytes: a legacy `lance-encoding:blob`
+ * large_binary field yields the payloads; a lance.blob.v2 field
+ * (struct{data: large_binary, uri: string}) yields data = the payload
+ * (inline in this file, or from the packed / dedicated sidecar
+ * data/<stem>/<bit-reversed id>.blob) and uri = the descriptor's URI or
+ * null (kinds 0-2 have none; external blobs get data = null + their uri).
+ * Read through the file's own schema (children kind/position/size/...),
+ * a blob v2 column yields the raw descriptors instead. */
 LC_INTERNAL int lc_field_reader_read(lc_field_reader *r, uint64_t start, uint64_t count,
                                      struct ArrowArray *out, lancec_error *err);
 
@@ -58,5 +66,31 @@ LC_INTERNAL int lc_field_reader_read(lc_field_reader *r, uint64_t start, uint64_
  * pages / chunks that hold them. */
 LC_INTERNAL int lc_field_reader_take(lc_field_reader *r, const uint64_t *rows, size_t n,
                                      struct ArrowArray *out, lancec_error *err);
+
+/* ---- helpers for standalone files (tests, fuzzing, tools) ---- */
+
+/* The schema stored in the file's own FileDescriptor (2.x files).
+ * LANCEC_EUNSUPPORTED for formats without one. Caller frees. */
+LC_INTERNAL int lc_file_schema(const lc_file *f, lc_schema **out, lancec_error *err);
+
+/* The field-id -> column mapping a 2.1/2.2 writer uses for schema `s`
+ * (file-format-2.1.md §1.8: pre-order walk, one column per leaf / packed
+ * struct / FSL / blob). Fills map with arrays owned by *storage; free with
+ * lc_file_colmap_free. */
+typedef struct lc_file_colmap_storage {
+  int32_t *field_ids;
+  int32_t *column_indices;
+  size_t n;
+} lc_file_colmap_storage;
+LC_INTERNAL int lc_file_colmap_from_schema(const lc_schema *s, lc_file_colmap_storage *storage,
+                                           lc_file_colmap *map, lancec_error *err);
+LC_INTERNAL void lc_file_colmap_free(lc_file_colmap_storage *storage);
+
+/* Whether `f` (a struct) is stored as one packed column
+ * (metadata packed / lance-encoding:packed = true, or a blob v2 field). */
+LC_INTERNAL bool lc_field_is_packed_struct(const lc_field *f);
+/* lance.blob.v2 extension struct, or a legacy lance-encoding:blob field. */
+LC_INTERNAL bool lc_field_is_blob_v2(const lc_field *f);
+LC_INTERNAL bool lc_field_is_blob_legacy(const lc_field *f);
 
 #endif

@@ -68,6 +68,11 @@ struct lc_io_file {
 /* Local file system backend. */
 LC_INTERNAL int lc_io_local_new(lc_io **out, lancec_error *err);
 
+/* Read-only in-memory backend holding one file at `path` whose bytes are
+ * borrowed (must outlive the lc_io). For fuzzing and tests. */
+LC_INTERNAL int lc_io_memory_new(lc_io **out, const char *path, const uint8_t *data, size_t len,
+                                 lancec_error *err);
+
 /* Resolve a dataset URI: "file:///x", "/x" or a relative path (made
  * absolute). Returns the backend and the root path (caller frees root). */
 LC_INTERNAL int lc_io_from_uri(const char *uri, lc_io **io, char **root, lancec_error *err);

@@ -100,7 +100,12 @@ LC_INTERNAL int lc_logical_type_parse(lc_field *f, const char *lt, lancec_error 
 /* Build a schema from Lance protobuf fields (lance.file.Field, pre-order,
  * linked by parent_id). `pb_fields` is an array of Lance__File__Field*.
  * `pb_metadata` is an array of Lance__File__Schema__MetadataEntry*-shaped
- * key/value entries (or manifest schema_metadata entries), may be NULL. */
+ * key/value entries (or manifest schema_metadata entries), may be NULL.
+ * All generated map<string, bytes> entry structs (Lance__File__Field__-,
+ * Lance__File__Schema__- and Lance__Table__Manifest__SchemaMetadataEntry)
+ * share the layout {base, key, has_value, value}; schema.c checks this with
+ * _Static_assert, so any of them may be passed. A Field without parent_id
+ * counts as parent 0; without nullable as non-nullable (proto3 defaults). */
 LC_INTERNAL int lc_schema_from_pb(lc_schema **out, void *const *pb_fields, size_t n_fields,
                                   void *const *pb_metadata, size_t n_metadata, lancec_error *err);
 

@@ -95,7 +95,37 @@ LC_INTERNAL int lc_deletion_read(lc_io *io, const char *root, const lc_manifest 
                                  const Lance__Table__DataFragment *frag, uint32_t **rows, size_t *n,
                                  lancec_error *err);
 
+/* Same, with an explicit cap on the number of rows (larger files are
+ * ECORRUPT before anything big is allocated); lc_deletion_read passes the
+ * fragment's physical_rows, the plain functions 2^30. */
+LC_INTERNAL int lc_deletion_parse_arrow_limit(const uint8_t *data, size_t len, const char *name,
+                                              uint64_t max_rows, uint32_t **rows, size_t *n,
+                                              lancec_error *err);
+LC_INTERNAL int lc_deletion_parse_bitmap_limit(const uint8_t *data, size_t len, const char *name,
+                                               uint64_t max_rows, uint32_t **rows, size_t *n,
+                                               lancec_error *err);
+/* Full path of a fragment's deletion file (NULL if none / unknown base id / OOM). */
+LC_INTERNAL char *lc_deletion_path(const char *root, const lc_manifest *m,
+                                   const Lance__Table__DataFragment *frag);
+
+/* ---- misc helpers ------------------------------------------------------------ */
+
+/* The BasePath with this id, or NULL. */
+LC_INTERNAL const Lance__Table__BasePath *lc_manifest_base_path(const lc_manifest *m, uint32_t id);
+/* A base path as a local path ("file://" stripped). Borrowed. */
+LC_INTERNAL const char *lc_base_path_local(const char *p);
+/* Data file (major, minor) → "0.1", "2.0", "2.1", "2.2", "2.3"; NULL if invalid. */
+LC_INTERNAL const char *lc_file_version_name(uint32_t major, uint32_t minor);
+/* Parse a `_versions/` file name (both schemes); false for staging files,
+ * detached versions and anything else that is not part of the history. */
+LC_INTERNAL bool lc_manifest_name_parse(const char *name, uint64_t *version, bool *v2);
+
 /* ---- dataset handle --------------------------------------------------------- */
+
+typedef struct lc_dataset_index {
+  char *name, *type, *uuid, *column;
+  uint64_t dataset_version;
+} lc_dataset_index;
 
 struct lancec_dataset {
   int refcount;    /* lc_dataset_ref / lancec_dataset_free */
@@ -103,7 +133,17 @@ struct lancec_dataset {
   char *root;      /* dataset root path inside io */
   char *uri;       /* as given by the user */
   lc_manifest *manifest;
+  lc_dataset_index *indices; /* decoded from manifest->indices at open */
+  size_t n_indices;
 };
+
+/* Open `root` on an existing io (takes a reference to io). */
+LC_INTERNAL int lc_dataset_open_io(lancec_dataset **out, lc_io *io, const char *root,
+                                   const lancec_open_options *opts, lancec_error *err);
+/* Index type name from an IndexMetadata ("BTREE", "VECTOR", "FRAG_REUSE", ...). */
+LC_INTERNAL const char *lc_index_type_name(const Lance__Table__IndexMetadata *im);
+/* Dotted path of a field ("s.inner.x"); caller frees. */
+LC_INTERNAL char *lc_field_path(const lc_field *f);
 
 LC_INTERNAL lancec_dataset *lc_dataset_ref(lancec_dataset *ds);
 

@@ -25,7 +25,10 @@ typedef enum lc_values_kind { LC_VALUES_FIXED = 1, LC_VALUES_VARIABLE = 2 } lc_v
 /* Decoded values. Buffers are owned (lc_free) unless `borrowed_data` is set:
  * a caller may pre-set `data` + `data_cap` (FIXED only) to have the decoder
  * write straight into its own memory; then the decoder sets borrowed_data
- * and lc_values_free leaves `data` alone. */
+ * and lc_values_free leaves `data` alone. An `out` passed to a decoder
+ * must be zeroed apart from such a preset (lc_values v = {0}); on error the
+ * decoders leave it empty (lc_values_free is still safe to call). A FIXED
+ * result of 0 bits per value (Constant without value) means all null. */
 typedef struct lc_values {
   lc_values_kind kind;
   uint64_t n; /* number of values */

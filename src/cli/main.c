@@ -45,8 +45,7 @@ static void usage(FILE *fp) {
 }
 
 static int die_usage(const char *msg) {
-  fprintf(stderr, "lancec: %s\n", msg);
-  fprintf(stderr, "run 'lancec --help' for usage\n");
+  fprintf(stderr, "lancec: %s (see 'lancec --help')\n", msg);
   return 2;
 }
 

@@ -480,6 +480,11 @@ int lc_schema_from_pb(lc_schema **out, void *const *pb_fields, size_t n_fields,
     s->fields = lc_calloc(n_fields, sizeof(*s->fields));
     if (!map.slots || !s->fields) rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
   }
+  /* In a data file's own schema, the descriptor children of a blob v2 column
+   * (kind, position, size, blob_id, blob_uri) are stored with id -1 and
+   * parent -1 right after their struct (file-format-2.2.md §8.3): attach
+   * such entries to the most recent blob struct. */
+  lc_field *blob_parent = NULL;
   for (size_t i = 0; rc == 0 && i < n_fields; i++) {
     const Lance__File__Field *pf = pb_fields[i];
     if (!pf) {
@@ -489,16 +494,22 @@ int lc_schema_from_pb(lc_schema **out, void *const *pb_fields, size_t n_fields,
     const char *name = pf->name ? pf->name : "";
     int32_t id = pf->id;
     int32_t pid = pf->has_parent_id ? pf->parent_id : 0;
+    bool blob_child = false;
     if (id < 0) {
-      rc = lc_err(err, LANCEC_ECORRUPT, "schema field '%s' has negative id %d", name, id);
-      break;
+      if (id == -1 && pid == -1 && blob_parent) {
+        blob_child = true;
+      } else {
+        rc = lc_err(err, LANCEC_ECORRUPT, "schema field '%s' has negative id %d", name, id);
+        break;
+      }
     }
-    if (id_map_get(&map, id)) {
+    if (!blob_child && id_map_get(&map, id)) {
       rc = lc_err(err, LANCEC_ECORRUPT, "schema field '%s' reuses field id %d", name, id);
       break;
     }
-    lc_field *parent = NULL;
-    if (pid != -1) {
+    lc_field *parent = blob_child ? blob_parent : NULL;
+    if (!blob_child) blob_parent = NULL;
+    if (pid != -1 && !blob_child) {
       parent = id_map_get(&map, pid);
       if (!parent) {
         rc = lc_err(err, LANCEC_ECORRUPT,
@@ -562,7 +573,15 @@ int lc_schema_from_pb(lc_schema **out, void *const *pb_fields, size_t n_fields,
       lc_field_free(f);
       break;
     }
-    id_map_put(&map, f);
+    if (!blob_child) {
+      id_map_put(&map, f);
+      if (f->type == LC_T_STRUCT) {
+        for (size_t k = 0; k < f->n_metadata; k++)
+          if (!strcmp(f->metadata[k].key, "lance-encoding:blob") &&
+              !strcasecmp((const char *)f->metadata[k].value, "true"))
+            blob_parent = f;
+      }
+    }
   }
   lc_free(map.slots);
   for (size_t i = 0; rc == 0 && i < s->n_fields; i++) rc = validate_field(s->fields[i], 0, err);

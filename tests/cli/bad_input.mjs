@@ -134,7 +134,7 @@ for (const corpus of ["public", "public-2.2"]) {
   });
   expectError(`${corpus}: unknown page layout`, ["scan", ds], /layout|encoding/i);
 }
-// 11. unknown compressive encoding (value_compression oneof → unknown field 20)
+// 11. unknown compressive encoding (value_compression oneof → field 14, not a 2.2 encoding)
 {
   const ds = copyDataset("public-2.2", "types_int");
   const f = dataFiles(ds)[0];
@@ -154,7 +154,7 @@ for (const corpus of ["public", "public-2.2"]) {
         const end = q + 40;
         for (; q < end; q++) {
           if (b[q] === 0x1a && b[q + 2] >= 0x0a && b[q + 2] <= 0x6a && (b[q + 2] & 7) === 2) {
-            b[q + 2] = (20 << 3) | 2; // oneof field 20: unknown compression
+            b[q + 2] = (14 << 3) | 2; // oneof field 14 (Range, newer than Lance 12): unknown to lancec
             patched = true;
             break;
           }

@@ -332,7 +332,7 @@ static int build_blob_v2(v21_col *c, const lc_field *f, uint64_t n, void *valid,
             rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
             break;
           }
-          rc = lc_file_read_at(c->file, p, s, dv.data + dv.len, "inline blob", err);
+          if (s) rc = lc_file_read_at(c->file, p, s, dv.data + dv.len, "inline blob", err);
           if (!rc) dv.len += (size_t)s;
           has_data = true;
           break;

@@ -269,7 +269,7 @@ static void v21_reader_free(lc_field_reader *base) {
     v21_col *c = &r->cols[i];
     v21_acc_free(&c->acc);
     v21_unravel_free(&c->un);
-    v21_page_reset(&c->pg);
+    v21_page_free(&c->pg);
     lc_buf_free(&c->t_rep);
     lc_buf_free(&c->t_def);
     lc_buf_free(&c->t_data);

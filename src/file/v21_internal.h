@@ -181,6 +181,7 @@ typedef struct v21_reader {
 /* v21_page.c */
 LC_INTERNAL int v21_col_read(v21_col *c, uint64_t start, uint64_t count, lancec_error *err);
 LC_INTERNAL void v21_page_reset(v21_page *pg);
+LC_INTERNAL void v21_page_free(v21_page *pg); /* reset + release the data window */
 LC_INTERNAL int v21_layout_decode(lc_file *f, uint32_t col, size_t page, v21_layout_pb **out,
                                   lancec_error *err);
 

@@ -595,8 +595,11 @@ static int read_buffer(v21_col *c, v21_page *pg, size_t b, uint8_t **out, uint64
  * page state
  * ==================================================================== */
 
+/* Forget the page; the data window's memory is kept for the next page
+ * (allocating it afresh per page costs page faults on every scan). */
 void v21_page_reset(v21_page *pg) {
-  lc_free(pg->win);
+  uint8_t *win = pg->win;
+  size_t win_cap = pg->win_cap;
   lc_free(pg->chunks);
   if (pg->has_dict) lc_values_free(&pg->dict);
   lc_free(pg->cc_rep);
@@ -614,6 +617,15 @@ void v21_page_reset(v21_page *pg) {
   memset(pg, 0, sizeof(*pg));
   pg->idx = SIZE_MAX;
   pg->cc_idx = SIZE_MAX;
+  pg->win = win;
+  pg->win_cap = win_cap;
+}
+
+void v21_page_free(v21_page *pg) {
+  v21_page_reset(pg);
+  lc_free(pg->win);
+  pg->win = NULL;
+  pg->win_cap = 0;
 }
 
 int v21_layout_decode(lc_file *f, uint32_t col, size_t page, v21_layout_pb **out, lancec_error *err) {

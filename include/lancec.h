@@ -252,6 +252,73 @@ LANCEC_API int lancec_dataset_scan(const lancec_dataset* ds,
                                    struct ArrowArrayStream* out,
                                    lancec_error* err);
 
+/* ---------------------------------------------------------------------------
+ * Writes
+ * ------------------------------------------------------------------------- */
+
+typedef enum lancec_write_mode {
+  LANCEC_WRITE_CREATE = 0,   /* fail with LANCEC_EEXISTS if a dataset exists */
+  LANCEC_WRITE_APPEND = 1,   /* add rows; data is cast to the table schema */
+  LANCEC_WRITE_OVERWRITE = 2 /* new version replacing all rows (schema may change);
+                                creates the dataset when missing */
+} lancec_write_mode;
+
+#define LANCEC_WRITE_OPTIONS_VERSION 1
+
+typedef struct lancec_write_options {
+  int version_;                       /* LANCEC_WRITE_OPTIONS_VERSION */
+  lancec_write_mode mode;
+  /* Target schema (a struct schema, one child per column) the input is
+   * aligned to before writing: column order, types (cast), nullability,
+   * field metadata. NULL: the input's schema (create/overwrite) or the
+   * table's schema (append). Borrowed for the duration of the call. */
+  const struct ArrowSchema* schema;
+  int64_t max_rows_per_file;          /* <= 0: 1048576 */
+  int64_t max_rows_per_group;         /* <= 0: 1024 (also the small-file limit) */
+  int64_t max_bytes_per_file;         /* <= 0: 90 GiB */
+  const char* data_storage_version;   /* NULL: "2.2" (new) / the dataset's (append);
+                                         "2.1" and "2.2" accepted */
+  /* free-form key/value config recorded in the manifest's config map */
+  const char* const* config_keys;
+  const char* const* config_values;
+  size_t num_config;
+} lancec_write_options;
+
+#define LANCEC_WRITE_OPTIONS_INIT \
+  {LANCEC_WRITE_OPTIONS_VERSION, LANCEC_WRITE_CREATE, NULL, 0, 0, 0, NULL, NULL, NULL, 0}
+
+/* What a committed write reports (the connector's write metadata). */
+typedef struct lancec_write_result {
+  uint64_t version;          /* the committed version */
+  uint64_t num_fragments;    /* fragments in the committed version */
+  uint64_t num_deleted_rows; /* deleted rows in the committed version */
+  uint64_t num_small_files;  /* fragments with fewer than max_rows_per_group rows */
+  uint64_t num_rows;         /* rows written (write) or deleted (delete) by this call */
+} lancec_write_result;
+
+/*
+ * Write the rows of `data` (consumed and released) to the dataset at `uri`.
+ * The new version becomes visible atomically or not at all; concurrent
+ * writers are detected and the commit is retried per Lance's conflict rules.
+ * Errors: LANCEC_EEXISTS (create on an existing dataset), LANCEC_ENOTFOUND
+ * (append to a missing dataset), LANCEC_ETYPE (a column cannot be converted;
+ * the message names the column and both types, or a null in a non-nullable
+ * column), LANCEC_ECONFLICT (retries exhausted). `result` may be NULL.
+ */
+LANCEC_API int lancec_write(const char* uri, struct ArrowArrayStream* data,
+                            const lancec_write_options* opts,
+                            lancec_write_result* result, lancec_error* err);
+
+/*
+ * Delete the rows matching the SQL filter `filter` (e.g. "id > 10 AND
+ * name IS NULL") from the latest version, committing a new version with
+ * deletion files. Deleting nothing commits nothing (result->version is the
+ * current version). Errors: LANCEC_EINVAL for a bad filter (the message
+ * names the position and the problem).
+ */
+LANCEC_API int lancec_delete(const char* uri, const char* filter,
+                             lancec_write_result* result, lancec_error* err);
+
 #ifdef __cplusplus
 }
 #endif

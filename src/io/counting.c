@@ -109,6 +109,55 @@ static int c_stat(lc_io *io, const char *path, lc_io_entry *out, lancec_error *e
   return c->inner->m->stat(c->inner, path, out, err);
 }
 
+typedef struct counting_writer {
+  lc_io_writer base;
+  lc_io_writer *inner;
+} counting_writer;
+
+static int c_open_write(lc_io *io, const char *path, lc_io_writer **out, lancec_error *err) {
+  counting_io *c = (counting_io *)io;
+  LC_TRY(maybe_fail(c, LC_IO_FAULT_WRITE, "open for writing", path, err));
+  counting_writer *w = lc_calloc(1, sizeof(*w));
+  if (!w) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  int rc = lc_io_writer_open(c->inner, path, &w->inner, err);
+  if (rc) {
+    lc_free(w);
+    return rc;
+  }
+  w->base.io = io;
+  w->base.path = w->inner->path;
+  *out = &w->base;
+  return 0;
+}
+
+static int c_writer_write(lc_io_writer *base, const void *data, size_t len, lancec_error *err) {
+  counting_writer *w = (counting_writer *)base;
+  counting_io *c = (counting_io *)base->io;
+  LC_TRY(maybe_fail(c, LC_IO_FAULT_WRITE, "write", base->path, err));
+  add(&c->stats.put_bytes, len);
+  return lc_io_writer_write(w->inner, data, len, err);
+}
+
+static int c_writer_close(lc_io_writer *base, lancec_error *err) {
+  counting_writer *w = (counting_writer *)base;
+  counting_io *c = (counting_io *)base->io;
+  int rc = maybe_fail(c, LC_IO_FAULT_WRITE, "close", base->path, err);
+  if (rc) {
+    lc_io_writer_abort(w->inner);
+  } else {
+    add(&c->stats.puts, 1);
+    rc = lc_io_writer_close(w->inner, err);
+  }
+  lc_free(w);
+  return rc;
+}
+
+static void c_writer_abort(lc_io_writer *base) {
+  counting_writer *w = (counting_writer *)base;
+  lc_io_writer_abort(w->inner);
+  lc_free(w);
+}
+
 static void c_destroy(lc_io *io) {
   counting_io *c = (counting_io *)io;
   lc_io_unref(c->inner);
@@ -127,6 +176,10 @@ static const lc_io_methods counting_methods = {
     .remove = c_remove,
     .rename = c_rename,
     .stat = c_stat,
+    .open_write = c_open_write,
+    .writer_write = c_writer_write,
+    .writer_close = c_writer_close,
+    .writer_abort = c_writer_abort,
     .destroy = c_destroy,
 };
 

@@ -98,3 +98,24 @@ done:
   lc_io_close(f);
   return rc;
 }
+
+int lc_io_writer_open(lc_io *io, const char *path, lc_io_writer **out, lancec_error *err) {
+  *out = NULL;
+  if (!io->m->open_write) return lc_err(err, LANCEC_EUNSUPPORTED, "%s: storage backend '%s' cannot stream writes", path, io->m->name);
+  return io->m->open_write(io, path, out, err);
+}
+
+int lc_io_writer_write(lc_io_writer *w, const void *data, size_t len, lancec_error *err) {
+  if (len == 0) return 0;
+  int rc = w->io->m->writer_write(w, data, len, err);
+  if (rc == 0) w->written += len;
+  return rc;
+}
+
+int lc_io_writer_close(lc_io_writer *w, lancec_error *err) {
+  return w->io->m->writer_close(w, err);
+}
+
+void lc_io_writer_abort(lc_io_writer *w) {
+  if (w) w->io->m->writer_abort(w);
+}

@@ -18,6 +18,7 @@
 
 typedef struct lc_io lc_io;
 typedef struct lc_io_file lc_io_file;
+typedef struct lc_io_writer lc_io_writer;
 
 typedef struct lc_io_entry {
   const char *name; /* entry name inside the listed directory (no slash) */
@@ -52,6 +53,14 @@ typedef struct lc_io_methods {
   int (*rename)(lc_io *io, const char *from, const char *to, bool no_replace, lancec_error *err);
   /* Stat: LANCEC_ENOTFOUND when missing. */
   int (*stat)(lc_io *io, const char *path, lc_io_entry *out, lancec_error *err);
+  /* Streaming write of a new object (large data files): bytes appended with
+   * writer_write become visible at `path` only when writer_close succeeds
+   * (temp file + rename locally, multipart upload on object stores);
+   * writer_abort discards everything. Exactly one of close/abort is called. */
+  int (*open_write)(lc_io *io, const char *path, lc_io_writer **out, lancec_error *err);
+  int (*writer_write)(lc_io_writer *w, const void *data, size_t len, lancec_error *err);
+  int (*writer_close)(lc_io_writer *w, lancec_error *err);
+  void (*writer_abort)(lc_io_writer *w);
   void (*destroy)(lc_io *io);
 } lc_io_methods;
 
@@ -63,6 +72,12 @@ struct lc_io {
 struct lc_io_file {
   lc_io *io;
   const char *path; /* owned by the backend's file object */
+};
+
+struct lc_io_writer {
+  lc_io *io;
+  const char *path; /* final path; owned by the backend's writer object */
+  uint64_t written; /* bytes accepted so far (maintained by lc_io_writer_write) */
 };
 
 /* Local file system backend. */
@@ -87,6 +102,14 @@ LC_INTERNAL int lc_io_read(lc_io_file *f, uint64_t off, size_t len, void *buf, l
 LC_INTERNAL void lc_io_close(lc_io_file *f);
 /* Read a whole file into a fresh malloc'd buffer. */
 LC_INTERNAL int lc_io_read_all(lc_io *io, const char *path, uint8_t **data, size_t *len, lancec_error *err);
+
+/* Streaming writes (see lc_io_methods.open_write). */
+LC_INTERNAL int lc_io_writer_open(lc_io *io, const char *path, lc_io_writer **out, lancec_error *err);
+LC_INTERNAL int lc_io_writer_write(lc_io_writer *w, const void *data, size_t len, lancec_error *err);
+/* Finish: on success the object exists with every byte written; on failure
+ * nothing is left behind. Frees the writer either way. */
+LC_INTERNAL int lc_io_writer_close(lc_io_writer *w, lancec_error *err);
+LC_INTERNAL void lc_io_writer_abort(lc_io_writer *w); /* accepts NULL */
 
 /* Join path components with '/' (no duplicate slashes). Caller frees. */
 LC_INTERNAL char *lc_path_join(const char *a, const char *b);

@@ -248,6 +248,78 @@ static int local_stat(lc_io *io, const char *path, lc_io_entry *out, lancec_erro
   return 0;
 }
 
+typedef struct local_writer {
+  lc_io_writer base;
+  int fd;
+  char *path;
+  char *tmp;
+} local_writer;
+
+static int local_open_write(lc_io *io, const char *path, lc_io_writer **out, lancec_error *err) {
+  LC_TRY(mkdirs_for(path, err));
+  local_writer *w = lc_calloc(1, sizeof(*w));
+  if (!w) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  w->path = lc_strdup(path);
+  w->tmp = lc_sprintf("%s.tmp-%ld-%llx", path, (long)getpid(),
+                      (unsigned long long)lc_now_ns() ^ (unsigned long long)(uintptr_t)w);
+  if (!w->path || !w->tmp) {
+    lc_free(w->path);
+    lc_free(w->tmp);
+    lc_free(w);
+    return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  }
+  w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (w->fd < 0) {
+    int e = errno;
+    int rc = lc_err(err, errno_code(e), "%s: cannot create: %s", w->tmp, strerror(e));
+    lc_free(w->path);
+    lc_free(w->tmp);
+    lc_free(w);
+    return rc;
+  }
+  w->base.io = io;
+  w->base.path = w->path;
+  *out = &w->base;
+  return 0;
+}
+
+static int local_writer_write(lc_io_writer *base, const void *data, size_t len, lancec_error *err) {
+  local_writer *w = (local_writer *)base;
+  int e = write_fd_all(w->fd, data, len);
+  if (e) return lc_err(err, LANCEC_EIO, "%s: write failed: %s", w->path, strerror(e));
+  return 0;
+}
+
+static void local_writer_free(local_writer *w) {
+  lc_free(w->path);
+  lc_free(w->tmp);
+  lc_free(w);
+}
+
+static int local_writer_close(lc_io_writer *base, lancec_error *err) {
+  local_writer *w = (local_writer *)base;
+  int e = 0;
+  if (fsync(w->fd) != 0) e = errno;
+  if (close(w->fd) != 0 && !e) e = errno;
+  int rc = 0;
+  if (e) {
+    rc = lc_err(err, LANCEC_EIO, "%s: write failed: %s", w->path, strerror(e));
+  } else if (rename(w->tmp, w->path) != 0) {
+    e = errno;
+    rc = lc_err(err, errno_code(e), "%s: cannot rename into place: %s", w->path, strerror(e));
+  }
+  if (rc) unlink(w->tmp);
+  local_writer_free(w);
+  return rc;
+}
+
+static void local_writer_abort(lc_io_writer *base) {
+  local_writer *w = (local_writer *)base;
+  close(w->fd);
+  unlink(w->tmp);
+  local_writer_free(w);
+}
+
 static void local_destroy(lc_io *io) { lc_free(io); }
 
 static const lc_io_methods local_methods = {
@@ -262,6 +334,10 @@ static const lc_io_methods local_methods = {
     .remove = local_remove,
     .rename = local_rename,
     .stat = local_stat,
+    .open_write = local_open_write,
+    .writer_write = local_writer_write,
+    .writer_close = local_writer_close,
+    .writer_abort = local_writer_abort,
     .destroy = local_destroy,
 };
 

@@ -1228,10 +1228,25 @@ static int fz_read(v21_col *c, v21_page *pg, uint64_t lo, uint64_t hi, lancec_er
     /* fixed width, no control words: rows are values */
     uint64_t vb = fz->bits_per_value / 8;
     const uint8_t *p = NULL;
-    LC_TRY(win_get(c, pg, lo * vb, n * vb, 0, &p, err));
-    LC_TRY(acc_levels(c, pg, NULL, NULL, n, err));
     if (!c->is_dict_out && a->vd.kind == VK_FIXED && a->vd.bits == vb * 8 && enc_is_plain_fixed(enc)) {
-      if (lc_buf_append(&a->data, p, (size_t)(n * vb))) ENOMEM_RET();
+      /* plain fixed-width rows (e.g. vectors): read them straight into the
+       * output buffer, no window, no second copy */
+      uint64_t off, len, end;
+      if (lc_mul_overflow_u64(lo, vb, &off) || lc_mul_overflow_u64(n, vb, &len) ||
+          lc_add_overflow_u64(off, len, &end) || end > pg->data_size || len > (uint64_t)SIZE_MAX / 2)
+        return V21_ERR(c, LANCEC_ECORRUPT, "rows [%llu, %llu) of %llu bytes each extend past data buffer (%llu bytes)",
+                       (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)vb,
+                       (unsigned long long)pg->data_size);
+      LC_TRY(acc_levels(c, pg, NULL, NULL, n, err));
+      if (lc_buf_reserve(&a->data, (size_t)len)) ENOMEM_RET();
+      int rc = len ? lc_file_read_at(c->file, pg->data_off + off, (size_t)len, a->data.data + a->data.len,
+                                     "page data", err)
+                   : 0;
+      if (rc) {
+        lc_err_prefix(err, "column %d page %zu: ", (int)c->col, pg->idx);
+        return rc;
+      }
+      a->data.len += (size_t)len;
       for (int k = 0; k < a->vd.n_fsl; k++)
         if (a->fslv_on[k]) {
           uint64_t cm = fsl_cum(&a->vd, k);
@@ -1240,6 +1255,8 @@ static int fz_read(v21_col *c, v21_page *pg, uint64_t lo, uint64_t hi, lancec_er
       a->n_items += n;
       return 0;
     }
+    LC_TRY(win_get(c, pg, lo * vb, n * vb, 0, &p, err));
+    LC_TRY(acc_levels(c, pg, NULL, NULL, n, err));
     lc_values v;
     memset(&v, 0, sizeof(v));
     int rc = lc_decode_pervalue_fixed(enc, p, n, fz->bits_per_value, &v, err);

@@ -5,6 +5,8 @@
  *                   [--threads N] [--batch-size N]
  *   lancec info URI [--version N | --tag T | --asof TIME]
  *   lancec versions URI
+ *   lancec write URI --input FILE|- [...]   (cmd_write.c)
+ *   lancec delete URI --where FILTER
  *
  * Data goes to stdout; errors are one line on stderr ("lancec: <what>"),
  * exit status 1 (2 for usage errors). */
@@ -39,6 +41,13 @@ static void usage(FILE *fp) {
       "      --batch-size N         rows per batch (default 65536)\n"
       "  info URI      schema, version, fragments, rows, file format, indices\n"
       "  versions URI  every version: number, timestamp, rows, operation\n"
+      "  write URI --input FILE|-   write rows (CSV, JSON Lines, Arrow IPC) as a new version\n"
+      "      --input-format F       csv, jsonl, arrow (default: from the extension, else the content)\n"
+      "      --mode M               create (default) | append | overwrite\n"
+      "      --schema S             column types: 'id:int64 not null, name:string, v:list<float>'\n"
+      "      --max-rows-per-file N --max-rows-per-group N --max-bytes-per-file N\n"
+      "      --data-storage-version 2.1|2.2   --config k=v (repeatable)\n"
+      "  delete URI --where FILTER  delete the matching rows (SQL filter, e.g. 'id > 10')\n"
       "\n"
       "URI: a local dataset directory (path or file:// URI).\n",
       fp);
@@ -412,6 +421,9 @@ static int cmd_versions(int argc, char **argv) {
   return 0;
 }
 
+int lc_cli_cmd_write(int argc, char **argv);
+int lc_cli_cmd_delete(int argc, char **argv);
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
@@ -429,6 +441,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "scan")) return cmd_scan(argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "versions")) return cmd_versions(argc - 1, argv + 1);
+  if (!strcmp(cmd, "write")) return lc_cli_cmd_write(argc - 1, argv + 1);   /* cmd_write.c */
+  if (!strcmp(cmd, "delete")) return lc_cli_cmd_delete(argc - 1, argv + 1);
   char msg[300];
   snprintf(msg, sizeof msg, "unknown command '%s'", cmd);
   return die_usage(msg);

@@ -1,0 +1,1 @@
+NOT a = b AND t OR s IS NULL

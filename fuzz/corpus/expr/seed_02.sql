@@ -1,0 +1,1 @@
+a IN (1, 2, NULL) AND b NOT IN (0)

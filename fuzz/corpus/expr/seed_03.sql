@@ -1,0 +1,1 @@
+a BETWEEN -1 AND 5 OR x NOT BETWEEN 0 AND 'Infinity'::double

@@ -1,0 +1,1 @@
+s LIKE 'a%' OR s ILIKE '%_LLO' OR s NOT LIKE 'a\%' ESCAPE '\'

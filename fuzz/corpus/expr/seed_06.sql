@@ -1,0 +1,1 @@
+x = 'NaN'::double OR y > 1e3

@@ -1,0 +1,1 @@
+st.p = 1 AND st.q IS NOT NULL OR st IS NULL

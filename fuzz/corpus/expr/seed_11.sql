@@ -1,0 +1,1 @@
+k = 'red' OR k LIKE 'b%' OR k IS NULL

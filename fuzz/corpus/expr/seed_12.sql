@@ -1,0 +1,1 @@
+l IS NOT NULL AND _rowid >= 12

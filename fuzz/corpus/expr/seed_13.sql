@@ -1,0 +1,1 @@
+CAST(a AS VARCHAR) = '1' AND CAST(s AS INT) = 1

@@ -1,0 +1,1 @@
+a::double / 2 = 0.5 AND -a < 0 AND a % 2 = 1

@@ -1,0 +1,1 @@
+(a > 1) IS NULL AND t IS NOT FALSE

@@ -1,0 +1,1 @@
+CAST(m AS DECIMAL(5,1)) = -2.3 AND CAST(x AS INT) = 1

@@ -1,0 +1,1 @@
+CAST(ts AS DATE) = d AND CAST(ts AS TIME) > TIME '12:00:00'

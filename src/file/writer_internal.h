@@ -1,0 +1,68 @@
+/* Internals of the data-file writer (writer.c: API, schema, shredding,
+ * container; writer_page.c: page layouts and chunking). */
+#ifndef LC_WRITER_INTERNAL_H
+#define LC_WRITER_INTERNAL_H
+
+#include "file/encodings/encoders.h"
+#include "file/file_writer.h"
+
+#define WMAXD 32
+
+enum { WN_STRUCT = 0, WN_LIST, WN_LARGE_LIST, WN_MAP, WN_LEAF };
+typedef enum { WV_FIXED = 0, WV_BOOL, WV_VAR, WV_FSL, WV_NULL, WV_EMPTY, WV_PACKED } wv_kind;
+
+typedef struct wcol {
+  int top;   /* top-level field index */
+  int depth; /* path nodes, outer first; node[depth-1] is the leaf */
+  const lc_field *node[WMAXD];
+  int child_idx[WMAXD]; /* struct: which child is on the path */
+  int ntype[WMAXD];
+  uint16_t raw_null[WMAXD], raw_empty[WMAXD], replevel[WMAXD];
+  int max_rep;
+  uint16_t vis_max; /* raw def codes <= vis_max have an item slot */
+  wv_kind vk;
+  unsigned bytes;    /* FIXED: bytes per value; FSL: bytes per item */
+  uint64_t dim;      /* FSL: items per row (all FSL levels multiplied) */
+  int fsl_levels;    /* FSL nesting depth */
+  uint64_t fsl_dims[8]; /* per FSL level, outer first */
+  unsigned pk_bytes[WMAXD]; /* PACKED: bytes of each child (row-major rows) */
+  int pk_n;
+  int off_bits;      /* VAR: 32 or 64 */
+  bool is_dict, is_string;
+  unsigned key_bytes; /* dict: Arrow key width */
+  uint64_t key_max;   /* dict: largest index the key type holds */
+  /* ---- the page being accumulated ---- */
+  lc_buf rep, def;   /* u16 levels (def = raw codes, materialised lazily) */
+  lc_buf vals;       /* FIXED/FSL bytes, BOOL bitmap, VAR bytes */
+  lc_buf ends;       /* VAR: u64 end offset per item */
+  lc_buf fslval;     /* FSL: item validity bitmap (lazily) */
+  bool def_mat, fslval_mat;
+  uint64_t n_levels, n_items, n_rows, max_len;
+  bool seen_null[WMAXD], seen_empty[WMAXD];
+  uint64_t first_row;
+  lc_pbw pages; /* serialized ColumnMetadata.pages entries */
+} wcol;
+
+struct lc_file_writer {
+  lc_io_writer *iow;
+  const lc_schema *schema;
+  uint16_t major, minor;
+  wcol *cols;
+  size_t n_cols;
+  uint64_t rows, pos, buffered;
+  bool failed;
+  /* shredding scratch */
+  lc_buf s_rep[2], s_def[2], s_idx[2];
+  /* page scratch */
+  lc_buf p_a, p_b, p_c;
+};
+
+#define W_PAGE_BYTES ((size_t)8 << 20)
+
+/* writer_page.c */
+LC_INTERNAL int lc_w_flush_page(lc_file_writer *w, wcol *c, lancec_error *err);
+/* writer.c */
+LC_INTERNAL int lc_w_write_buffer(lc_file_writer *w, const void *data, size_t len, uint64_t *pos,
+                                  lancec_error *err);
+
+#endif

@@ -136,6 +136,7 @@ static int leaf_setup(wcol *c, const lc_field *f, uint16_t major_minor, lancec_e
       while (x->type == LC_T_FIXED_LIST && x->n_children == 1 && x->width > 0 && lv < 8) {
         c->fsl_dims[lv] = (uint64_t)x->width;
         dim *= (uint64_t)x->width;
+        c->fsl_cum[lv] = dim;
         x = x->children[0];
         lv++;
       }
@@ -287,7 +288,7 @@ static void wcol_free(wcol *c) {
   lc_buf_free(&c->def);
   lc_buf_free(&c->vals);
   lc_buf_free(&c->ends);
-  lc_buf_free(&c->fslval);
+  for (int k = 0; k < 8; k++) lc_buf_free(&c->fslval[k]);
   lc_pbw_free(&c->pages);
 }
 
@@ -349,7 +350,8 @@ uint64_t lc_file_writer_bytes(const lc_file_writer *w) {
   uint64_t b = w->pos;
   for (size_t i = 0; i < w->n_cols; i++) {
     const wcol *c = &w->cols[i];
-    b += c->rep.len + c->def.len + c->vals.len + c->ends.len + c->fslval.len;
+    b += c->rep.len + c->def.len + c->vals.len + c->ends.len;
+    for (int k = 0; k < c->fsl_levels; k++) b += c->fslval[k].len;
   }
   return b;
 }
@@ -657,30 +659,40 @@ static int gather_values(lc_file_writer *w, wcol *c, const struct ArrowArray *la
       return 0;
     }
     case WV_FSL: {
-      /* descend to the items; inner FSL layers must not have nulls (only item validity is stored) */
-      const struct ArrowArray *it = la;
-      for (int l = 0; l < c->fsl_levels; l++) {
-        if (it->n_children < 1)
+      /* arr[k + 1] = the items of FSL layer k (arr[0] = the column's array).
+       * Layer k gets an item validity bitmap (n_items * fsl_cum[k] bits)
+       * once its items can be null: the leaf layer when the leaf array has
+       * a validity buffer, an outer layer when its child lists have nulls. */
+      int L = c->fsl_levels;
+      const struct ArrowArray *arr[9];
+      arr[0] = la;
+      for (int l = 0; l < L; l++) {
+        if (arr[l]->n_children < 1 || !arr[l]->children[0])
           return lc_err(err, LANCEC_ETYPE, "column '%s': fixed_size_list child missing", c->node[0]->name);
-        if (l > 0 && validity(it) && lc_bits_count_zero(it->buffers[0], it->offset, it->length))
-          return lc_err(err, LANCEC_EUNSUPPORTED, "column '%s': null inner fixed-size lists are not written yet",
-                        c->node[0]->name);
-        it = it->children[0];
+        arr[l + 1] = arr[l]->children[0];
+      }
+      const uint8_t *iv[8];
+      for (int k = 0; k < L; k++) {
+        const struct ArrowArray *it = arr[k + 1];
+        iv[k] = validity(it);
+        bool want = iv[k] != NULL;
+        if (want && k < L - 1) want = lc_bits_count_zero(iv[k], it->offset, it->length) > 0;
+        if (!want) iv[k] = NULL;
+        if (want && !c->fslval_mat[k]) {
+          size_t nb = (size_t)((c->n_items * c->fsl_cum[k] + 7) / 8);
+          if (ensure(&c->fslval[k], nb + 64)) return OOM(err);
+          memset(c->fslval[k].data, 0xff, nb);
+          c->fslval[k].len = nb;
+          c->fslval_mat[k] = true;
+        }
+        if (c->fslval_mat[k] && ensure(&c->fslval[k], (size_t)(((c->n_items + n) * c->fsl_cum[k] + 7) / 8) + 8))
+          return OOM(err);
       }
       size_t B = c->bytes;
       uint64_t dim = c->dim;
       size_t rowb = (size_t)dim * B;
-      const uint8_t *src = it->buffers[1];
-      const uint8_t *iv = validity(it);
-      if (iv && !c->fslval_mat) {
-        size_t nb = (size_t)((c->n_items * dim + 7) / 8);
-        if (ensure(&c->fslval, nb + 64)) return OOM(err);
-        memset(c->fslval.data, 0xff, nb);
-        c->fslval.len = nb;
-        c->fslval_mat = true;
-      }
+      const uint8_t *src = arr[L]->buffers[1];
       if (ensure(&c->vals, c->vals.len + n * rowb)) return OOM(err);
-      if (c->fslval_mat && ensure(&c->fslval, (size_t)(((c->n_items + n) * dim + 7) / 8) + 8)) return OOM(err);
       uint8_t *dst = c->vals.data + c->vals.len;
       size_t o = 0;
       while (i < n) {
@@ -688,40 +700,43 @@ static int gather_values(lc_file_writer *w, wcol *c, const struct ArrowArray *la
           i++;
           continue;
         }
-        uint64_t ob = (c->n_items + o) * dim;
+        uint64_t row = c->n_items + o;
         if (idx[i] < 0) {
+          /* a null row: zero items, all marked valid */
           memset(dst + o * rowb, 0, rowb);
-          if (c->fslval_mat)
-            for (uint64_t b = 0; b < dim; b++) {
-              if (((ob + b) & 7) == 0) c->fslval.data[(ob + b) >> 3] = 0;
-              lc_bit_set(c->fslval.data, (int64_t)(ob + b));
+          for (int k = 0; k < L; k++) {
+            if (!c->fslval_mat[k]) continue;
+            uint64_t cd = c->fsl_cum[k], ob = row * cd;
+            for (uint64_t b = 0; b < cd; b++) {
+              if (((ob + b) & 7) == 0) c->fslval[k].data[(ob + b) >> 3] = 0;
+              lc_bit_set(c->fslval[k].data, (int64_t)(ob + b));
             }
+          }
           o++, i++;
           continue;
         }
         size_t j = i + 1;
         while (j < n && idx[j] == idx[j - 1] + 1) j++;
-        int64_t start = idx[i];
-        int64_t item0 = start;
-        {
-          const lc_field *ff = c->node[c->depth - 1];
-          const struct ArrowArray *y = la;
-          for (int l = 0; l < c->fsl_levels; l++) {
-            item0 = y->children[0]->offset + item0 * ff->width;
-            y = y->children[0];
-            ff = ff->children[0];
-          }
+        /* start[k] = index in arr[k + 1] of the first item of row idx[i] */
+        int64_t start[8];
+        int64_t at = idx[i];
+        for (int l = 0; l < L; l++) {
+          at = arr[l + 1]->offset + at * (int64_t)c->fsl_dims[l];
+          start[l] = at;
         }
-        memcpy(dst + o * rowb, src + (size_t)item0 * B, (j - i) * rowb);
-        if (c->fslval_mat) {
-          uint64_t nbits = (uint64_t)(j - i) * dim;
-          if ((ob & 7) == 0) c->fslval.data[ob >> 3] = 0;
-          if (iv) {
-            lc_bits_copy(c->fslval.data, (int64_t)ob, iv, item0, (int64_t)nbits);
+        memcpy(dst + o * rowb, src + (size_t)at * B, (j - i) * rowb);
+        for (int k = 0; k < L; k++) {
+          if (!c->fslval_mat[k]) continue;
+          uint64_t cd = c->fsl_cum[k], ob = row * cd;
+          uint64_t nbits = (uint64_t)(j - i) * cd;
+          uint8_t *vd = c->fslval[k].data;
+          if ((ob & 7) == 0) vd[ob >> 3] = 0;
+          if (iv[k]) {
+            lc_bits_copy(vd, (int64_t)ob, iv[k], start[k], (int64_t)nbits);
           } else {
             for (uint64_t b = 0; b < nbits; b++) {
-              if (((ob + b) & 7) == 0) c->fslval.data[(ob + b) >> 3] = 0;
-              lc_bit_set(c->fslval.data, (int64_t)(ob + b));
+              if (((ob + b) & 7) == 0) vd[(ob + b) >> 3] = 0;
+              lc_bit_set(vd, (int64_t)(ob + b));
             }
           }
         }
@@ -730,7 +745,8 @@ static int gather_values(lc_file_writer *w, wcol *c, const struct ArrowArray *la
       }
       c->vals.len += o * rowb;
       c->n_items += o;
-      if (c->fslval_mat) c->fslval.len = (size_t)((c->n_items * dim + 7) / 8);
+      for (int k = 0; k < L; k++)
+        if (c->fslval_mat[k]) c->fslval[k].len = (size_t)((c->n_items * c->fsl_cum[k] + 7) / 8);
       return 0;
     }
     case WV_PACKED: {
@@ -763,7 +779,9 @@ static int gather_values(lc_file_writer *w, wcol *c, const struct ArrowArray *la
 }
 
 static size_t col_bytes(const wcol *c) {
-  return c->rep.len + c->def.len + c->vals.len + c->ends.len + c->fslval.len;
+  size_t b = c->rep.len + c->def.len + c->vals.len + c->ends.len;
+  for (int k = 0; k < c->fsl_levels; k++) b += c->fslval[k].len;
+  return b;
 }
 
 int lc_file_writer_write(lc_file_writer *w, const struct ArrowArray *batch, lancec_error *err) {

@@ -25,6 +25,7 @@ typedef struct wcol {
   uint64_t dim;      /* FSL: items per row (all FSL levels multiplied) */
   int fsl_levels;    /* FSL nesting depth */
   uint64_t fsl_dims[8]; /* per FSL level, outer first */
+  uint64_t fsl_cum[8];  /* cumulative dims: fsl_cum[k] = fsl_dims[0] * ... * fsl_dims[k] */
   unsigned pk_bytes[WMAXD]; /* PACKED: bytes of each child (row-major rows) */
   int pk_n;
   int off_bits;      /* VAR: 32 or 64 */
@@ -35,8 +36,12 @@ typedef struct wcol {
   lc_buf rep, def;   /* u16 levels (def = raw codes, materialised lazily) */
   lc_buf vals;       /* FIXED/FSL bytes, BOOL bitmap, VAR bytes */
   lc_buf ends;       /* VAR: u64 end offset per item */
-  lc_buf fslval;     /* FSL: item validity bitmap (lazily) */
-  bool def_mat, fslval_mat;
+  /* FSL: per layer k (outer first) an item validity bitmap of
+   * n_items * fsl_cum[k] bits, materialised lazily once layer k's items
+   * (the elements of FSL layer k) can be null */
+  lc_buf fslval[8];
+  bool fslval_mat[8];
+  bool def_mat;
   uint64_t n_levels, n_items, n_rows, max_len;
   bool seen_null[WMAXD], seen_empty[WMAXD];
   uint64_t first_row;

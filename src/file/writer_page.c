@@ -107,10 +107,11 @@ typedef struct mbvals {
   mv_kind kind;
   unsigned bytes; /* FLAT / BP: bytes per value; FSL: bytes per item */
   uint64_t dim;
-  bool fsl_validity;
+  int n_fslval;         /* FSL: validity layers (outermost first) */
   const uint8_t *data; /* FLAT/BP/FSL bytes, BOOL bitmap, VAR bytes */
   const uint64_t *ends; /* VAR */
-  const uint8_t *fslval;
+  const uint8_t *fslval[8]; /* FSL: item validity bitmap per validity layer */
+  uint64_t fslval_cum[8];   /* ... and its cumulative dim (bits per row) */
   int off_bits;
   uint64_t n;
 } mbvals;
@@ -191,7 +192,11 @@ static uint64_t chunk_items(const mbvals *v, uint64_t i) {
     }
     default: {
       /* §4.1: double while 2 * chunk bytes < 8186 and 2 * values <= 4096 (row incl. validity bits) */
-      uint64_t bits = v->kind == MV_FSL ? v->dim * v->bytes * 8 + (v->fsl_validity ? v->dim : 0) : (uint64_t)v->bytes * 8;
+      uint64_t bits = (uint64_t)v->bytes * 8;
+      if (v->kind == MV_FSL) {
+        bits = v->dim * v->bytes * 8;
+        for (int k = 0; k < v->n_fslval; k++) bits += v->fslval_cum[k];
+      }
       uint64_t k = 2;
       while (2 * k * bits < 8186 * 8 && 2 * k <= 4096) k *= 2;
       return k < rem ? k : rem;
@@ -221,7 +226,7 @@ static int page_miniblock(pagectx *p, const mbvals *v, const lc_pbw *value_ce, c
   bool has_rep = p->rep != NULL, has_def = p->def != NULL;
   unsigned wrep = has_rep ? bitlen((uint64_t)p->c->max_rep) : 0;
   unsigned wdef = has_def ? bitlen(p->max_def_present) : 0;
-  int nbufs = (v->kind == MV_FSL && v->fsl_validity) || v->kind == MV_RLE ? 2 : 1;
+  int nbufs = v->kind == MV_RLE ? 2 : v->kind == MV_FSL ? 1 + v->n_fslval : 1;
   lc_buf *meta = &w->p_a, *data = &w->p_b, *scratch = &w->p_c;
   meta->len = data->len = 0;
   lc_buf ri = {0};
@@ -263,8 +268,8 @@ static int page_miniblock(pagectx *p, const mbvals *v, const lc_pbw *value_ce, c
       break;
     }
     /* value buffers */
-    const uint8_t *vb[2];
-    size_t vs[2];
+    const uint8_t *vb[9];
+    size_t vs[9];
     uint8_t *vscratch = scratch->data + 2 * lvcap;
     uint8_t *vtmp = NULL;
     switch (v->kind) {
@@ -292,7 +297,7 @@ static int page_miniblock(pagectx *p, const mbvals *v, const lc_pbw *value_ce, c
           if (wd == 4) lc_st32(vtmp + k * 4, (uint32_t)e);
           else lc_st64(vtmp + k * 8, e);
         }
-        memcpy(vtmp + hdr, v->data + s0, (size_t)(s1 - s0));
+        if (s1 > s0) memcpy(vtmp + hdr, v->data + s0, (size_t)(s1 - s0));
         memset(vtmp + tot, 0x48, padded - tot);
         vb[0] = vtmp;
         vs[0] = padded;
@@ -309,14 +314,20 @@ static int page_miniblock(pagectx *p, const mbvals *v, const lc_pbw *value_ce, c
       case MV_FSL: {
         size_t rowb = (size_t)v->dim * v->bytes;
         int bi = 0;
-        if (v->fsl_validity) {
-          uint64_t nbits = cnt * v->dim;
-          size_t nb = (size_t)((nbits + 7) / 8);
-          vtmp = lc_calloc(nb ? nb : 1, 1);
+        if (v->n_fslval) {
+          size_t tot = 0;
+          for (int k = 0; k < v->n_fslval; k++) tot += (size_t)((cnt * v->fslval_cum[k] + 7) / 8);
+          vtmp = lc_calloc(tot ? tot : 1, 1);
           if (!vtmp) { rc = OOM(err); break; }
-          lc_bits_copy(vtmp, 0, v->fslval, (int64_t)(it * v->dim), (int64_t)nbits);
-          vb[bi] = vtmp;
-          vs[bi++] = nb;
+          size_t at = 0;
+          for (int k = 0; k < v->n_fslval; k++) {
+            uint64_t cd = v->fslval_cum[k], nbits = cnt * cd;
+            size_t nb = (size_t)((nbits + 7) / 8);
+            lc_bits_copy(vtmp + at, 0, v->fslval[k], (int64_t)(it * cd), (int64_t)nbits);
+            vb[bi] = vtmp + at;
+            vs[bi++] = nb;
+            at += nb;
+          }
         }
         vb[bi] = v->data + it * rowb;
         vs[bi] = (size_t)cnt * rowb;
@@ -326,7 +337,7 @@ static int page_miniblock(pagectx *p, const mbvals *v, const lc_pbw *value_ce, c
     if (rc) break;
     /* chunk */
     size_t start = data->len;
-    uint8_t hdr[32];
+    uint8_t hdr[64];
     size_t h = 0;
     lc_st16(hdr, (uint16_t)(has_rep || has_def ? nl : 0));
     h = 2;
@@ -449,14 +460,14 @@ static bool bitpacking_pays(const uint8_t *data, uint64_t n, unsigned bytes) {
   return bp < flat;
 }
 
-/* FixedSizeList{d_0, FixedSizeList{d_1, ... Flat{item bits}}}; only the
- * innermost layer carries item validity (inner FSL nulls are refused). */
+/* FixedSizeList{d_0, FixedSizeList{d_1, ... Flat{item bits}}}; layer k has
+ * has_validity when its items (the elements of FSL layer k) can be null. */
 static void fsl_ce(const wcol *c, lc_pbw *out) {
   lc_pbw cur = {0};
   lc_ce_flat(&cur, (uint64_t)c->bytes * 8);
   for (int l = c->fsl_levels - 1; l >= 0; l--) {
     lc_pbw nx = {0};
-    lc_ce_fsl(&nx, c->fsl_dims[l], l == c->fsl_levels - 1 && c->fslval_mat, &cur);
+    lc_ce_fsl(&nx, c->fsl_dims[l], c->fslval_mat[l], &cur);
     lc_pbw_free(&cur);
     cur = nx;
   }
@@ -534,9 +545,13 @@ static int page_fullzip_ex(pagectx *p, const uint8_t *vdata, const uint64_t *ven
   } else {
     /* fixed width (FIXED or FSL) */
     bool fsl = c->vk == WV_FSL;
-    bool hv = fsl && c->fslval_mat;
+    size_t hvb = 0; /* validity bytes per row: ceil(cum_dim / 8) per validity layer */
+    if (fsl)
+      for (int k = 0; k < c->fsl_levels; k++)
+        if (c->fslval_mat[k]) hvb += (size_t)((c->fsl_cum[k] + 7) / 8);
+    bool hv = hvb > 0;
     size_t vb = fsl ? (size_t)c->dim * c->bytes : c->bytes;
-    size_t vbytes = (hv ? (size_t)((c->dim + 7) / 8) : 0) + vb;
+    size_t vbytes = hvb + vb;
     vbits = (uint64_t)vbytes * 8;
     if (cwb == 0 && !hv && !has_ri) {
       /* plain concatenation of the values */
@@ -559,11 +574,14 @@ static int page_fullzip_ex(pagectx *p, const uint8_t *vdata, const uint64_t *ven
         out->len += cwb;
         if (!visible(p, l)) continue;
         if (hv) {
-          size_t nb = (size_t)((c->dim + 7) / 8);
-          memset(d, 0, nb);
-          lc_bits_copy(d, 0, c->fslval.data, (int64_t)(it * c->dim), (int64_t)c->dim);
-          d += nb;
-          out->len += nb;
+          memset(d, 0, hvb);
+          for (int k = 0; k < c->fsl_levels; k++) {
+            if (!c->fslval_mat[k]) continue;
+            uint64_t cd = c->fsl_cum[k];
+            lc_bits_copy(d, 0, c->fslval[k].data, (int64_t)(it * cd), (int64_t)cd);
+            d += (cd + 7) / 8;
+          }
+          out->len += hvb;
         }
         memcpy(d, c->vals.data + it * vb, vb);
         out->len += vb;
@@ -748,7 +766,8 @@ static bool page_is_constant(const pagectx *p, uint64_t *first) {
         break;
       default: {
         uint64_t s0 = i ? ends[i - 1] : 0, f0 = f ? ends[f - 1] : 0;
-        if (ends[i] - s0 != ends[f] - f0 || memcmp(c->vals.data + s0, c->vals.data + f0, (size_t)(ends[i] - s0)))
+        if (ends[i] - s0 != ends[f] - f0 ||
+            (ends[i] > s0 && memcmp(c->vals.data + s0, c->vals.data + f0, (size_t)(ends[i] - s0))))
           return false;
       }
     }
@@ -863,6 +882,10 @@ done:
 
 static int encode_page(pagectx *p, lancec_error *err) {
   wcol *c = p->c;
+  /* a column of only empty values has no value bytes: give the buffers memory
+   * anyway so that offsets into them are always well-defined pointers */
+  if ((!c->vals.data && lc_buf_reserve(&c->vals, 8)) || (!c->ends.data && lc_buf_reserve(&c->ends, 8)))
+    return OOM(err);
   compute_layers(p);
   if (c->vk == WV_EMPTY) return page_all_null(p, true, err);
   /* visible null items */
@@ -985,8 +1008,11 @@ static int encode_page(pagectx *p, lancec_error *err) {
     if (c->vk == WV_FSL) {
       v.kind = MV_FSL;
       v.dim = c->dim;
-      v.fsl_validity = c->fslval_mat;
-      v.fslval = c->fslval.data;
+      for (int k = 0; k < c->fsl_levels; k++) {
+        if (!c->fslval_mat[k]) continue;
+        v.fslval[v.n_fslval] = c->fslval[k].data;
+        v.fslval_cum[v.n_fslval++] = c->fsl_cum[k];
+      }
       fsl_ce(c, &vce);
     } else {
       /* the smallest of Flat, InlineBitpacking and Rle (Lance 10+ behaviour, 2.1 §4.14) */
@@ -1022,8 +1048,9 @@ static int encode_page(pagectx *p, lancec_error *err) {
 }
 
 static void wcol_reset(wcol *c) {
-  c->rep.len = c->def.len = c->vals.len = c->ends.len = c->fslval.len = 0;
-  c->def_mat = c->fslval_mat = false;
+  c->rep.len = c->def.len = c->vals.len = c->ends.len = 0;
+  for (int k = 0; k < 8; k++) c->fslval[k].len = 0, c->fslval_mat[k] = false;
+  c->def_mat = false;
   c->first_row += c->n_rows;
   c->n_levels = c->n_items = c->n_rows = c->max_len = 0;
   memset(c->seen_null, 0, sizeof c->seen_null);

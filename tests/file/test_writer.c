@@ -64,6 +64,8 @@ typedef struct genopt {
   int card;         /* >0: strings drawn from this many distinct values */
   int mode;         /* 0 random ints, 1 small ints, 2 sequential */
   int64_t seq;
+  int fsl_inner;    /* 0: inner fixed-size lists never null; 1: null with null_p;
+                       2: as 1, and the leaves under fixed-size lists never null */
 } genopt;
 
 static void set_validity(struct ArrowArray *a, const lc_field *f, int64_t n, const genopt *o) {
@@ -140,7 +142,7 @@ static void gen(const lc_field *f, int64_t n, const genopt *o, struct ArrowArray
       a->length = n;
       set_validity(a, f, n, o);
       genopt o2 = *o;
-      if (f->children[0]->type == LC_T_FIXED_LIST) o2.null_p = 0; /* inner FSL nulls: not written */
+      if (f->children[0]->type == LC_T_FIXED_LIST ? o->fsl_inner == 0 : o->fsl_inner == 2) o2.null_p = 0;
       gen(f->children[0], n * f->width, &o2, a->children[0]);
       return;
     }
@@ -497,6 +499,29 @@ static void test_fsl(void **state) {
   both_versions(&tc);
 }
 
+/* per-layer item validity: null inner lists and null leaves */
+static void test_fsl_inner_nulls(void **state) {
+  (void)state;
+  wcase tc;
+  memset(&tc, 0, sizeof tc);
+  add(&tc.p, "vv", 0, -1, "fixed_size_list:fixed_size_list:float:2:3", 1);     /* mini-block */
+  add(&tc.p, "vz", 1, -1, "fixed_size_list:fixed_size_list:float:16:8", 1);    /* 512-byte rows: full-zip */
+  add(&tc.p, "v3", 2, -1, "fixed_size_list:fixed_size_list:fixed_size_list:int16:2:3:2", 0);
+  add(&tc.p, "v5", 3, -1, "fixed_size_list:fixed_size_list:int8:5:3", 1);      /* odd cumulative dims */
+  add(&tc.p, "vy", 4, -1, "fixed_size_list:fixed_size_list:double:9:5", 1);    /* 360-byte rows: full-zip */
+  tc.n_batches = 3;
+  tc.rows[0] = 1500, tc.rows[1] = 1, tc.rows[2] = 700;
+  tc.opt.fsl_inner = 1;
+  tc.opt.null_p = 0.1;
+  both_versions(&tc);
+  tc.batch_null_p[0] = 1e-12; /* the first batch without nulls: bitmaps start lazily */
+  both_versions(&tc);
+  tc.batch_null_p[0] = 0;
+  tc.opt.fsl_inner = 2; /* only the inner lists have nulls */
+  tc.opt.null_p = 0.2;
+  both_versions(&tc);
+}
+
 static void test_nested(void **state) {
   (void)state;
   wcase tc;
@@ -716,8 +741,9 @@ int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "--rewrite") == 0) return rewrite(argv[2], argv[3], atoi(argv[4]));
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_primitives), cmocka_unit_test(test_strings),   cmocka_unit_test(test_dictionary_arrays),
-      cmocka_unit_test(test_fsl),        cmocka_unit_test(test_nested),    cmocka_unit_test(test_map),
-      cmocka_unit_test(test_big_pages),  cmocka_unit_test(test_errors),    cmocka_unit_test(test_long_null_runs),
+      cmocka_unit_test(test_fsl),        cmocka_unit_test(test_fsl_inner_nulls), cmocka_unit_test(test_nested),
+      cmocka_unit_test(test_map),        cmocka_unit_test(test_big_pages),       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_long_null_runs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

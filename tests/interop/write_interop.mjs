@@ -102,9 +102,7 @@ const SKIP = {
   blob_column: "legacy blob column: real Lance returns descriptors, lancec returns bytes",
 };
 // Cases the writer does not handle yet (listed in docs/status.md); removed as they land.
-const WRITER_GAPS = {
-  types_vector: "fixed_size_list<fixed_size_list> with null inner lists is refused by the writer",
-};
+const WRITER_GAPS = {};
 
 // ---------------------------------------------------------------- A
 async function corpusRoundTrip() {

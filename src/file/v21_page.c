@@ -1664,7 +1664,7 @@ static int blob_read(v21_col *c, v21_page *pg, uint64_t lo, uint64_t hi, lancec_
       return V21_ERR(c, LANCEC_ECORRUPT, "blob [%llu, +%llu) extends past the end of the file",
                      (unsigned long long)pos, (unsigned long long)size);
     LC_TRY(var_begin(a, 1, size, err));
-    LC_TRY(lc_file_read_at(c->file, pos, size, a->data.data + a->data.len, "blob", err));
+    if (size) LC_TRY(lc_file_read_at(c->file, pos, size, a->data.data + a->data.len, "blob", err));
     a->data.len += (size_t)size;
     offs_put(a, a->data.len);
     a->n_items++;

@@ -61,9 +61,48 @@ static void pb_kv(lc_pbw *p, unsigned field, const lc_kv *kv) {
   lc_pbw_free(&e);
 }
 
+static void pb_simple(lc_pbw *s, const char *name, int32_t id, int32_t parent_id, const char *lt, bool nullable,
+                      int hint) {
+  lc_pbw p = {0};
+  lc_pb_bytes(&p, 2, name, strlen(name));
+  lc_pb_uint(&p, 3, (uint64_t)(int64_t)id, false);
+  lc_pb_uint(&p, 4, (uint64_t)(int64_t)parent_id, false);
+  lc_pb_bytes(&p, 5, lt, strlen(lt));
+  lc_pb_uint(&p, 6, nullable ? 1 : 0, false);
+  lc_pb_uint(&p, 7, (uint64_t)hint, false);
+  lc_pb_msg(s, 1, &p);
+  lc_pbw_free(&p);
+}
+
+/* Blob v2 in the data file (file-format-2.2.md §8.3): the field becomes the
+ * descriptor struct (packed + blob metadata, no extension name) whose five
+ * children have id -1 and parent -1; the table-level data / uri children are
+ * not listed. */
+static int pb_blob_v2(lc_pbw *s, const lc_field *f, int32_t parent_id) {
+  lc_pbw p = {0};
+  lc_pb_bytes(&p, 2, f->name, strlen(f->name));
+  lc_pb_uint(&p, 3, (uint64_t)(int64_t)f->id, false);
+  lc_pb_uint(&p, 4, (uint64_t)(int64_t)parent_id, false);
+  lc_pb_bytes(&p, 5, "struct", 6);
+  lc_pb_uint(&p, 6, f->nullable ? 1 : 0, false);
+  static const lc_kv md[2] = {{.key = (char *)"lance-encoding:packed", .value = (uint8_t *)"true", .value_len = 4},
+                              {.key = (char *)"lance-encoding:blob", .value = (uint8_t *)"true", .value_len = 4}};
+  pb_kv(&p, 10, &md[0]);
+  pb_kv(&p, 10, &md[1]);
+  lc_pb_msg(s, 1, &p);
+  lc_pbw_free(&p);
+  pb_simple(s, "kind", -1, -1, "uint8", false, 1);
+  pb_simple(s, "position", -1, -1, "uint64", false, 1);
+  pb_simple(s, "size", -1, -1, "uint64", false, 1);
+  pb_simple(s, "blob_id", -1, -1, "uint32", false, 1);
+  pb_simple(s, "blob_uri", -1, -1, "string", false, 2);
+  return 0;
+}
+
 static int pb_field(lc_pbw *s, const lc_field *f, int32_t parent_id, lancec_error *err) {
   if (f->id < 0) return 0; /* synthesised FSL item / dictionary value */
   if (!f->logical_type) return lc_err(err, LANCEC_EINVAL, "field '%s' has no logical type", f->name);
+  if (lc_field_is_blob_v2(f)) return pb_blob_v2(s, f, parent_id);
   lc_pbw p = {0};
   lc_pb_bytes(&p, 2, f->name, strlen(f->name));
   lc_pb_uint(&p, 3, (uint64_t)(int64_t)f->id, false);
@@ -99,7 +138,7 @@ static int file_descriptor(const lc_schema *sc, uint64_t rows, lc_pbw *out, lanc
 
 /* ---- columns ---- */
 
-static int leaf_setup(wcol *c, const lc_field *f, uint16_t major_minor, lancec_error *err) {
+static int leaf_setup(wcol *c, const lc_field *f, lancec_error *err) {
   const lc_field *v = f->type == LC_T_DICT ? f->dict_value : f;
   if (!v) return lc_err(err, LANCEC_EINVAL, "dictionary field '%s' without a value type", f->name);
   c->is_dict = f->type == LC_T_DICT;
@@ -114,8 +153,15 @@ static int leaf_setup(wcol *c, const lc_field *f, uint16_t major_minor, lancec_e
       default: c->key_bytes = 8, c->key_max = INT64_MAX; break;
     }
   }
-  if (lc_field_is_blob_legacy(f))
-    return lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': blob columns are not written yet", f->name);
+  bool blob1 = false;
+  if (lc_field_is_blob_legacy(f)) {
+    /* BlobLayout (2.1 §3.7), in 2.2 files too: Lance 12 refuses to *write* it
+     * to 2.2 but reads it there, while a plain column under a field with
+     * blob metadata is unreadable for it (see docs/writer.md) */
+    if (c->depth != 1)
+      return lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': nested legacy blob columns are not written", f->name);
+    blob1 = true;
+  }
   switch (v->type) {
     case LC_T_NULL: c->vk = WV_NULL; return 0;
     case LC_T_BOOL: c->vk = WV_BOOL; return 0;
@@ -126,6 +172,7 @@ static int leaf_setup(wcol *c, const lc_field *f, uint16_t major_minor, lancec_e
       c->vk = WV_VAR;
       c->off_bits = (v->type == LC_T_LARGE_STRING || v->type == LC_T_LARGE_BINARY) ? 64 : 32;
       c->is_string = v->type == LC_T_STRING || v->type == LC_T_LARGE_STRING;
+      if (blob1) c->vk = WV_BLOB1;
       return 0;
     case LC_T_FIXED_LIST: {
       if (c->is_dict)
@@ -156,7 +203,6 @@ static int leaf_setup(wcol *c, const lc_field *f, uint16_t major_minor, lancec_e
   if (b <= 0 || b % 8)
     return lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': type %s is not written yet", f->name,
                   lc_type_name(v->type));
-  (void)major_minor;
   c->vk = WV_FIXED;
   c->bytes = (unsigned)(b / 8);
   return 0;
@@ -189,7 +235,20 @@ static int add_col(colwalk *cw, lancec_error *err) {
   }
   const lc_field *leaf = cw->node[cw->depth - 1];
   c.ntype[cw->depth - 1] = WN_LEAF;
-  if (leaf->type == LC_T_STRUCT && leaf->n_children > 0) {
+  if (lc_field_is_blob_v2(leaf)) {
+    c.vk = WV_BLOB2;
+    c.off_bits = 32; /* descriptor rows: u32 length prefix */
+    c.blob_data = c.blob_uri = -1;
+    for (size_t k = 0; k < leaf->n_children; k++) {
+      const lc_field *ch = leaf->children[k];
+      if (strcmp(ch->name, "data") == 0 && (ch->type == LC_T_LARGE_BINARY || ch->type == LC_T_BINARY))
+        c.blob_data = (int)k, c.blob_large = ch->type == LC_T_LARGE_BINARY;
+      else if (strcmp(ch->name, "uri") == 0 && (ch->type == LC_T_STRING || ch->type == LC_T_LARGE_STRING))
+        c.blob_uri = (int)k;
+    }
+    if (c.blob_data < 0)
+      return lc_err(err, LANCEC_EUNSUPPORTED, "blob v2 field '%s' has no binary 'data' child", leaf->name);
+  } else if (leaf->type == LC_T_STRUCT && leaf->n_children > 0) {
     /* packed struct: fixed-width children without nulls, < 256 bytes per row */
     if (leaf->n_children > WMAXD)
       return lc_err(err, LANCEC_EUNSUPPORTED, "packed struct '%s' has too many children", leaf->name);
@@ -210,7 +269,7 @@ static int add_col(colwalk *cw, lancec_error *err) {
   } else if (leaf->type == LC_T_STRUCT) {
     c.vk = WV_EMPTY;
   } else {
-    LC_TRY(leaf_setup(&c, leaf, 0, err));
+    LC_TRY(leaf_setup(&c, leaf, err));
   }
   /* raw def codes, innermost first */
   uint16_t base = 0;
@@ -246,8 +305,10 @@ static int walk(colwalk *cw, const lc_field *f, int child_idx, lancec_error *err
   int rc = 0;
   switch (f->type) {
     case LC_T_STRUCT:
-      if (lc_field_is_blob_v2(f)) {
-        rc = lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': blob v2 columns are not written yet", f->name);
+      if (lc_field_is_blob_v2(f) && cw->w->minor < 2) {
+        rc = lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': blob v2 columns need file format 2.2", f->name);
+      } else if (lc_field_is_blob_v2(f) && cw->depth != 1) {
+        rc = lc_err(err, LANCEC_EUNSUPPORTED, "field '%s': nested blob v2 columns are not written", f->name);
       } else if (lc_field_is_packed_struct(f)) {
         rc = add_col(cw, err); /* one column, children stored row-major (2.1 §4.10) */
       } else if (f->n_children == 0) {
@@ -505,6 +566,36 @@ static int shred(lc_file_writer *w, wcol *c, const struct ArrowArray *top, int64
         if (v)
           for (size_t i = 0; i < cnt; i++)
             if (idx[i] >= 0 && !lc_bit_get(v, idx[i])) def[i] = code, idx[i] = -1, any_null = true;
+      } else if (c->vk == WV_BLOB2) {
+        /* a valid struct with null data: null blob unless it has a uri (external
+         * blob, not written); otherwise the data child's index replaces the row's */
+        const uint8_t *v = validity(a);
+        if (a->n_children <= c->blob_data || (c->blob_uri >= 0 && a->n_children <= c->blob_uri))
+          return lc_err(err, LANCEC_ETYPE, "column '%s': blob struct without its children", c->node[0]->name);
+        const struct ArrowArray *da = a->children[c->blob_data];
+        const struct ArrowArray *ua = c->blob_uri >= 0 ? a->children[c->blob_uri] : NULL;
+        const uint8_t *dv = validity(da), *uv = ua ? validity(ua) : NULL;
+        bool ularge = ua && f->children[c->blob_uri]->type == LC_T_LARGE_STRING;
+        for (size_t i = 0; i < cnt; i++) {
+          if (idx[i] < 0) continue;
+          if (v && !lc_bit_get(v, idx[i])) {
+            def[i] = code, idx[i] = -1, any_null = true;
+            continue;
+          }
+          int64_t di = da->offset + idx[i];
+          if (!dv || lc_bit_get(dv, di)) {
+            idx[i] = di;
+            continue;
+          }
+          if (ua) {
+            int64_t ui = ua->offset + idx[i];
+            if ((!uv || lc_bit_get(uv, ui)) && off_at(ua->buffers[1], ularge, ui + 1) > off_at(ua->buffers[1], ularge, ui))
+              return lc_err(err, LANCEC_EUNSUPPORTED,
+                            "column '%s': external blobs (a uri without data) are not written", c->node[0]->name);
+          }
+          def[i] = code, idx[i] = -1, any_null = true;
+        }
+        a = da;
       } else {
         const uint8_t *v = validity(a);
         if (v)
@@ -618,8 +709,10 @@ static int gather_values(lc_file_writer *w, wcol *c, const struct ArrowArray *la
       c->vals.len = (size_t)((o + 7) / 8);
       return 0;
     }
-    case WV_VAR: {
-      bool large = c->off_bits == 64;
+    case WV_VAR:
+    case WV_BLOB1:
+    case WV_BLOB2: {
+      bool large = c->vk == WV_BLOB2 ? c->blob_large : c->off_bits == 64;
       const void *offs = la->buffers[1];
       const uint8_t *src = la->buffers[2];
       if (ensure(&c->ends, c->ends.len + n * 8)) return OOM(err);

@@ -9,7 +9,11 @@
 #define WMAXD 32
 
 enum { WN_STRUCT = 0, WN_LIST, WN_LARGE_LIST, WN_MAP, WN_LEAF };
-typedef enum { WV_FIXED = 0, WV_BOOL, WV_VAR, WV_FSL, WV_NULL, WV_EMPTY, WV_PACKED } wv_kind;
+/* WV_BLOB1: legacy blob (large_binary + lance-encoding:blob): values
+ * gathered as WV_VAR, written as BlobLayout (2.1 §3.7). WV_BLOB2: blob v2
+ * struct{data, uri} (2.2): the data child gathered as WV_VAR, written as
+ * inline payloads + a full-zip VariablePackedStruct descriptor page (2.2 §8.3). */
+typedef enum { WV_FIXED = 0, WV_BOOL, WV_VAR, WV_FSL, WV_NULL, WV_EMPTY, WV_PACKED, WV_BLOB1, WV_BLOB2 } wv_kind;
 
 typedef struct wcol {
   int top;   /* top-level field index */
@@ -29,6 +33,8 @@ typedef struct wcol {
   unsigned pk_bytes[WMAXD]; /* PACKED: bytes of each child (row-major rows) */
   int pk_n;
   int off_bits;      /* VAR: 32 or 64 */
+  int blob_data, blob_uri; /* BLOB2: child index of data / uri (-1: none) */
+  bool blob_large;   /* BLOB2: data child is large_binary */
   bool is_dict, is_string;
   unsigned key_bytes; /* dict: Arrow key width */
   uint64_t key_max;   /* dict: largest index the key type holds */

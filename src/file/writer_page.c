@@ -488,7 +488,7 @@ static int page_fullzip_ex(pagectx *p, const uint8_t *vdata, const uint64_t *ven
   unsigned bits_rep = p->rep ? bitlen((uint64_t)c->max_rep) : 0;
   unsigned bits_def = p->def ? bitlen(p->max_def_present) : 0;
   unsigned cwb = bits_rep + bits_def == 0 ? 0 : bits_rep + bits_def <= 8 ? 1 : bits_rep + bits_def <= 16 ? 2 : 4;
-  bool var = c->vk == WV_VAR;
+  bool var = c->vk == WV_VAR || c->vk == WV_BLOB2;
   bool has_ri = var || p->rep;
   uint64_t max_rep = (uint64_t)c->max_rep;
   lc_buf *out = &p->w->p_b;
@@ -878,6 +878,133 @@ done:
   return rc;
 }
 
+/* ---- blobs ---- */
+
+/* Writes each non-empty value of the page as its own 64-aligned buffer (before
+ * the page's buffers); *pos_out[i] = its absolute offset (0 when empty / null). */
+static int blob_payloads(pagectx *p, lc_buf *pos_out, lancec_error *err) {
+  wcol *c = p->c;
+  const uint64_t *ends = (const uint64_t *)c->ends.data;
+  pos_out->len = 0;
+  if (lc_buf_reserve(pos_out, (size_t)p->n_items * 8 + 8)) return OOM(err);
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < p->n_items; i++) {
+    uint64_t e = ends[i], pos = 0;
+    bool null = p->def && p->def[i] != 0;
+    if (!null && e > prev) LC_TRY(lc_w_write_buffer(p->w, c->vals.data + prev, (size_t)(e - prev), &pos, err));
+    memcpy(pos_out->data + 8 * i, &pos, 8);
+    prev = e;
+  }
+  pos_out->len = (size_t)p->n_items * 8;
+  return 0;
+}
+
+/* Blob v2 (file-format-2.2.md §8.3): every value inline (kind 0); the page
+ * is full-zip with a VariablePackedStruct of (kind u8, position u64, size u64,
+ * blob_id u32, blob_uri u32-length string) per row, null rows = control
+ * word only. Top-level only: one level per row. */
+static int page_blob2(pagectx *p, lancec_error *err) {
+  wcol *c = p->c;
+  lc_buf *pos = &p->w->p_c, *rows = &p->w->p_a;
+  LC_TRY(blob_payloads(p, pos, err));
+  lc_buf rends = {0};
+  rows->len = 0;
+  int rc = 0;
+  if (lc_buf_reserve(rows, (size_t)p->n_items * 25 + 8) || lc_buf_reserve(&rends, (size_t)p->n_items * 8 + 8))
+    rc = OOM(err);
+  const uint64_t *ends = (const uint64_t *)c->ends.data;
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < p->n_items && !rc; i++) {
+    uint64_t e = ends[i];
+    if (!(p->def && p->def[i] != 0)) {
+      uint8_t r[25];
+      r[0] = 0; /* inline */
+      memcpy(r + 1, pos->data + 8 * i, 8);
+      lc_st64(r + 9, e - prev);
+      lc_st32(r + 17, 0); /* blob_id */
+      lc_st32(r + 21, 0); /* uri length */
+      memcpy(rows->data + rows->len, r, 25);
+      rows->len += 25;
+    }
+    uint64_t re = rows->len;
+    memcpy(rends.data + 8 * i, &re, 8);
+    prev = e;
+  }
+  lc_pbw vps = {0}, vce = {0};
+  static const unsigned fw[4] = {8, 64, 64, 32};
+  for (int k = 0; k < 5 && !rc; k++) {
+    lc_pbw fe = {0}, v = {0};
+    if (k < 4) {
+      lc_ce_flat(&v, fw[k]);
+      lc_pb_msg(&fe, 1, &v);
+      lc_pb_uint(&fe, 2, fw[k], true);
+    } else {
+      lc_ce_variable(&v, 32);
+      lc_pb_msg(&fe, 1, &v);
+      lc_pb_uint(&fe, 3, 32, true);
+    }
+    lc_pb_msg(&vps, 1, &fe);
+    lc_pbw_free(&fe), lc_pbw_free(&v);
+  }
+  lc_pb_msg(&vce, 13, &vps);
+  if (!rc) rc = page_fullzip_ex(p, rows->data, (const uint64_t *)rends.data, &vce, err);
+  lc_pbw_free(&vps), lc_pbw_free(&vce);
+  lc_buf_free(&rends);
+  return rc;
+}
+
+/* Legacy blob (file-format-2.1.md §3.7; also in 2.2 files): the values as external
+ * buffers, then a mini-block page of (position u64, size u64) descriptions
+ * (PackedStruct{[64, 64], Flat{128}}, layers [ALL_VALID_ITEM]) inside a
+ * BlobLayout carrying the real layers; a null row is ((def << 16) | rep, 0). */
+static int page_blob1(pagectx *p, lancec_error *err) {
+  wcol *c = p->c;
+  lc_buf *pos = &p->w->p_c, *rows = &p->w->p_a;
+  LC_TRY(blob_payloads(p, pos, err));
+  rows->len = 0;
+  if (lc_buf_reserve(rows, (size_t)p->n_items * 16 + 8)) return OOM(err);
+  const uint64_t *ends = (const uint64_t *)c->ends.data;
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < p->n_items; i++) {
+    uint64_t e = ends[i], a, b;
+    if (p->def && p->def[i] != 0) {
+      a = (uint64_t)p->def[i] << 16, b = 0;
+    } else {
+      a = lc_le64(pos->data + 8 * i), b = e - prev;
+    }
+    lc_st64(rows->data + 16 * i, a);
+    lc_st64(rows->data + 16 * i + 8, b);
+    prev = e;
+  }
+  rows->len = (size_t)p->n_items * 16;
+  uint64_t layers[WMAXD];
+  int nl = p->n_layers;
+  memcpy(layers, p->layers, sizeof layers);
+  p->def = NULL;
+  p->max_def = p->max_def_present = 0;
+  p->max_vis_def = 0;
+  for (int k = 0; k < nl; k++) p->layers[k] = 1; /* ALL_VALID_ITEM */
+  lc_pbw vce = {0}, ps = {0}, fl = {0};
+  uint64_t bits[2] = {64, 64};
+  lc_pb_packed(&ps, 1, bits, 2);
+  lc_ce_flat(&fl, 128);
+  lc_pb_msg(&ps, 2, &fl);
+  lc_pb_msg(&vce, 12, &ps);
+  mbvals v = {.kind = MV_FLAT, .bytes = 16, .data = rows->data, .n = p->n_items};
+  int rc = page_miniblock(p, &v, &vce, NULL, 0, NULL, 0, err);
+  lc_pbw_free(&vce), lc_pbw_free(&ps), lc_pbw_free(&fl);
+  if (rc == W_FALLBACK) rc = lc_err(err, LANCEC_EINTERNAL, "column '%s': blob descriptions do not fit mini-block", c->node[0]->name);
+  if (rc) return rc;
+  lc_pbw bl = {0}, outer = {0};
+  lc_pb_msg(&bl, 1, &p->layout);
+  lc_pb_packed(&bl, 2, layers, (size_t)nl);
+  lc_pb_msg(&outer, 4, &bl);
+  lc_pbw_free(&p->layout);
+  p->layout = outer;
+  lc_pbw_free(&bl);
+  return 0;
+}
+
 /* ---- the page ---- */
 
 static int encode_page(pagectx *p, lancec_error *err) {
@@ -888,6 +1015,8 @@ static int encode_page(pagectx *p, lancec_error *err) {
     return OOM(err);
   compute_layers(p);
   if (c->vk == WV_EMPTY) return page_all_null(p, true, err);
+  if (c->vk == WV_BLOB2) return page_blob2(p, err);
+  if (c->vk == WV_BLOB1) return page_blob1(p, err);
   /* visible null items */
   uint64_t vis_null = 0;
   if (p->def)

@@ -676,6 +676,238 @@ static void test_errors(void **state) {
   lc_free(path);
 }
 
+/* ---- blobs ---- */
+
+/* large_binary blob payloads: null (where allowed), empty, small, ~100 KB */
+static void gen_blob_bytes(int64_t n, bool nulls, uint8_t *row_null, struct ArrowArray *a) {
+  assert_int_equal(lc_array_init(a, 3, 0), 0);
+  a->length = n;
+  uint8_t *v = lc_malloc_aligned(lc_bitmap_bytes(n) + 8);
+  memset(v, 0xff, lc_bitmap_bytes(n) + 8);
+  int64_t *offs = lc_malloc_aligned((size_t)(n + 1) * 8);
+  lc_buf d = {0};
+  a->null_count = 0;
+  for (int64_t i = 0; i < n; i++) {
+    offs[i] = (int64_t)d.len;
+    double x = rndf();
+    row_null[i] = 0;
+    size_t len;
+    if (nulls && x < 0.1) {
+      lc_bit_clear(v, i);
+      a->null_count++;
+      row_null[i] = 1;
+      continue;
+    } else if (x < 0.2) {
+      len = 0;
+    } else if (x < 0.21 || i == 7) {
+      len = 100000 + (size_t)(rnd() % 3000);
+    } else {
+      len = 1 + (size_t)(rnd() % 300);
+    }
+    size_t at = d.len;
+    assert_int_equal(lc_buf_reserve(&d, len), 0);
+    for (size_t k = 0; k < len; k++) d.data[at + k] = (uint8_t)rnd();
+    d.len += len;
+  }
+  offs[n] = (int64_t)d.len;
+  if (a->null_count) lc_array_set_buffer(a, 0, v);
+  else lc_free(v);
+  lc_array_set_buffer(a, 1, offs);
+  uint8_t *data = lc_malloc_aligned(d.len + 1);
+  if (d.len) memcpy(data, d.data, d.len);
+  lc_buf_free(&d);
+  lc_array_set_buffer(a, 2, data);
+}
+
+/* blob v2 struct{data, uri}: the struct null where the payload is, uri all null */
+static void gen_blob_v2(int64_t n, bool nulls, struct ArrowArray *a) {
+  uint8_t *rn = malloc((size_t)n + 1);
+  assert_int_equal(lc_array_init(a, 1, 2), 0);
+  a->length = n;
+  gen_blob_bytes(n, nulls, rn, a->children[0]);
+  struct ArrowArray *u = a->children[1];
+  assert_int_equal(lc_array_init(u, 3, 0), 0);
+  u->length = n;
+  u->null_count = n;
+  uint8_t *uv = lc_malloc_aligned(lc_bitmap_bytes(n) + 8);
+  memset(uv, 0, lc_bitmap_bytes(n) + 8);
+  lc_array_set_buffer(u, 0, uv);
+  int32_t *uo = lc_malloc_aligned((size_t)(n + 1) * 4);
+  memset(uo, 0, (size_t)(n + 1) * 4);
+  lc_array_set_buffer(u, 1, uo);
+  lc_array_set_buffer(u, 2, lc_malloc_aligned(8));
+  a->null_count = 0;
+  if (nulls) {
+    uint8_t *v = lc_malloc_aligned(lc_bitmap_bytes(n) + 8);
+    memset(v, 0xff, lc_bitmap_bytes(n) + 8);
+    for (int64_t i = 0; i < n; i++)
+      if (rn[i]) lc_bit_clear(v, i), a->null_count++;
+    lc_array_set_buffer(a, 0, v);
+  }
+  free(rn);
+}
+
+/* writes batches of (id int32, blob columns...) and reads every column back */
+static void blob_roundtrip(pbs *p, int minor, int kind /* 1 legacy, 2 v2 */) {
+  lancec_error err = {0};
+  lc_schema *s = NULL;
+  assert_ok(lc_schema_from_pb(&s, p->ptrs, p->n, NULL, 0, &err), &err);
+  char *dir = tu_tempdir();
+  char *path = lc_path_join(dir, "blob.lance");
+  lc_io *io = NULL;
+  assert_ok(lc_io_local_new(&io, &err), &err);
+  lc_file_writer *w = NULL;
+  lc_file_writer_options o = {2, (uint16_t)minor};
+  assert_ok(lc_file_writer_new(&w, io, path, s, &o, &err), &err);
+  static const int64_t rows[3] = {40, 1, 17000};
+  struct ArrowArray batches[3];
+  int64_t total = 0;
+  for (int b = 0; b < 3; b++) {
+    struct ArrowArray colv[8];
+    genopt go = {.mode = 2, .seq = total};
+    for (size_t i = 0; i < s->n_fields; i++) {
+      const lc_field *f = s->fields[i];
+      if (f->type == LC_T_INT32) gen(f, rows[b], &go, &colv[i]);
+      else if (kind == 2) gen_blob_v2(rows[b], f->nullable, &colv[i]);
+      else {
+        uint8_t *rn = malloc((size_t)rows[b] + 1);
+        gen_blob_bytes(rows[b], f->nullable, rn, &colv[i]);
+        free(rn);
+      }
+      assert_ok(lc_array_validate(f, &colv[i], &err), &err);
+    }
+    assert_ok(lc_array_make_batch(colv, s->n_fields, rows[b], &batches[b], &err), &err);
+    assert_ok(lc_file_writer_write(w, &batches[b], &err), &err);
+    total += rows[b];
+  }
+  uint64_t nrows = 0, fsize = 0;
+  assert_ok(lc_file_writer_finish(w, &nrows, &fsize, &err), &err);
+  assert_int_equal(nrows, (uint64_t)total);
+  lc_file *f = NULL;
+  assert_ok(lc_file_open(&f, io, path, 0, &err), &err);
+  lc_file_colmap_storage st;
+  lc_file_colmap map;
+  assert_ok(lc_file_colmap_from_schema(s, &st, &map, &err), &err);
+  assert_int_equal(map.n, s->n_fields); /* one column per blob field */
+  assert_int_equal(lc_file_num_columns(f), map.n);
+  for (size_t i = 0; i < s->n_fields; i++) {
+    const lc_field *fld = s->fields[i];
+    lc_field_reader *r = NULL;
+    assert_ok(lc_field_reader_new(&r, f, fld, &map, &err), &err);
+    struct ArrowArray got;
+    assert_ok(lc_field_reader_read(r, 0, (uint64_t)total, &got, &err), &err);
+    assert_ok(lc_array_validate(fld, &got, &err), &err);
+    assert_int_equal(got.length, total);
+    int64_t row = 0;
+    for (int b = 0; b < 3; b++) {
+      const struct ArrowArray *src = batches[b].children[i];
+      for (int64_t k = 0; k < src->length; k++, row++) cmp(fld, src, k, &got, row, fld->name, row);
+    }
+    uint64_t tr[4] = {0, 7, 41, (uint64_t)total - 1};
+    struct ArrowArray t;
+    assert_ok(lc_field_reader_take(r, tr, 4, &t, &err), &err);
+    for (int q = 0; q < 4; q++) {
+      int bi = 0;
+      int64_t base = 0;
+      while (base + batches[bi].length <= (int64_t)tr[q]) base += batches[bi++].length;
+      cmp(fld, batches[bi].children[i], (int64_t)tr[q] - base, &t, q, fld->name, (int64_t)tr[q]);
+    }
+    lc_array_release(&t);
+    lc_array_release(&got);
+    lc_field_reader_free(r);
+  }
+  lc_file_colmap_free(&st);
+  lc_file_free(f);
+  for (int b = 0; b < 3; b++) lc_array_release(&batches[b]);
+  lc_io_unref(io);
+  lc_schema_free(s);
+  tu_rmtree(dir);
+  free(dir);
+  lc_free(path);
+}
+
+static void blob_v2_schema(pbs *p) {
+  memset(p, 0, sizeof *p);
+  add(p, "id", 0, -1, "int32", 0);
+  add(p, "b", 1, -1, "struct", 1);
+  add_md(p, "ARROW:extension:name", "lance.blob.v2");
+  add(p, "data", 2, 1, "large_binary", 1);
+  add(p, "uri", 3, 1, "string", 1);
+  add(p, "bn", 4, -1, "struct", 0);
+  add_md(p, "ARROW:extension:name", "lance.blob.v2");
+  add(p, "data", 5, 4, "large_binary", 1);
+  add(p, "uri", 6, 4, "string", 1);
+}
+
+static void test_blob_v2(void **state) {
+  (void)state;
+  pbs p;
+  blob_v2_schema(&p);
+  blob_roundtrip(&p, 2, 2);
+  /* blob v2 needs 2.2; external blobs (uri, no data) are refused */
+  lancec_error err = {0};
+  lc_schema *s = NULL;
+  assert_ok(lc_schema_from_pb(&s, p.ptrs, p.n, NULL, 0, &err), &err);
+  char *dir = tu_tempdir();
+  char *path = lc_path_join(dir, "e.lance");
+  lc_io *io = NULL;
+  assert_ok(lc_io_local_new(&io, &err), &err);
+  lc_file_writer *w = NULL;
+  lc_file_writer_options o21 = {2, 1};
+  assert_int_equal(lc_file_writer_new(&w, io, path, s, &o21, &err), LANCEC_EUNSUPPORTED);
+  assert_ok(lc_file_writer_new(&w, io, path, s, NULL, &err), &err);
+  struct ArrowArray cols[3], batch;
+  genopt go = {.mode = 2};
+  gen(s->fields[0], 4, &go, &cols[0]);
+  gen_blob_v2(4, true, &cols[1]);
+  gen_blob_v2(4, false, &cols[2]);
+  /* row 2 of b: valid struct, null data, uri "s3://x" */
+  struct ArrowArray *b = &cols[1], *d = b->children[0], *u = b->children[1];
+  if (b->buffers[0]) lc_bit_set((uint8_t *)b->buffers[0], 2);
+  if (!d->buffers[0]) {
+    uint8_t *v = lc_malloc_aligned(16);
+    memset(v, 0xff, 16);
+    lc_array_set_buffer(d, 0, v);
+    d->null_count = 0;
+  }
+  lc_bit_clear((uint8_t *)d->buffers[0], 2);
+  d->null_count++;
+  int64_t *dof = (int64_t *)d->buffers[1];
+  for (int k = 3; k <= 4; k++) dof[k] = dof[2];
+  lc_bit_set((uint8_t *)u->buffers[0], 2);
+  u->null_count--;
+  int32_t *uo = (int32_t *)u->buffers[1];
+  uo[3] = uo[4] = 6;
+  lc_free((void *)u->buffers[2]);
+  uint8_t *ud = lc_malloc_aligned(8);
+  memcpy(ud, "s3://x", 6);
+  u->buffers[2] = ud;
+  b->null_count = b->buffers[0] ? lc_bits_count_zero(b->buffers[0], 0, 4) : 0;
+  assert_ok(lc_array_make_batch(cols, 3, 4, &batch, &err), &err);
+  assert_int_equal(lc_file_writer_write(w, &batch, &err), LANCEC_EUNSUPPORTED);
+  assert_non_null(strstr(err.message, "external blob"));
+  lc_array_release(&batch);
+  lc_file_writer_abort(w);
+  lc_io_unref(io);
+  lc_schema_free(s);
+  tu_rmtree(dir);
+  free(dir);
+  lc_free(path);
+}
+
+static void test_blob_legacy(void **state) {
+  (void)state;
+  pbs p;
+  memset(&p, 0, sizeof p);
+  add(&p, "id", 0, -1, "int32", 0);
+  add(&p, "blob", 1, -1, "large_binary", 1);
+  add_md(&p, "lance-encoding:blob", "true");
+  add(&p, "blob_nn", 2, -1, "large_binary", 0);
+  add_md(&p, "lance-encoding:blob", "true");
+  blob_roundtrip(&p, 1, 1);
+  blob_roundtrip(&p, 2, 1);
+}
+
 /* Tool mode for the interop check (tests/file/writer_interop.mjs):
  *   test_writer --rewrite IN OUT MINOR
  * reads every column of the Lance data file IN with the reader and writes
@@ -743,7 +975,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_primitives), cmocka_unit_test(test_strings),   cmocka_unit_test(test_dictionary_arrays),
       cmocka_unit_test(test_fsl),        cmocka_unit_test(test_fsl_inner_nulls), cmocka_unit_test(test_nested),
       cmocka_unit_test(test_map),        cmocka_unit_test(test_big_pages),       cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_long_null_runs),
+      cmocka_unit_test(test_long_null_runs), cmocka_unit_test(test_blob_v2), cmocka_unit_test(test_blob_legacy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,7 +99,7 @@ const SKIP = {
   fmt_v2_0: "file format 2.0 is read by the older-formats issue",
   fmt_legacy_v1: "legacy file format is read by the older-formats issue",
   fmt_v2_3_next: "file format 2.3 (unstable) is optional",
-  blob_column: "legacy blob column: real Lance returns descriptors, lancec returns bytes",
+  blob_column: "legacy blob column: real Lance returns descriptors, lancec returns bytes (checked in D)",
 };
 // Cases the writer does not handle yet (listed in docs/status.md); removed as they land.
 const WRITER_GAPS = {};
@@ -288,7 +288,73 @@ async function crossAppends() {
   }
 }
 
+// ---------------------------------------------------------------- D
+// Blob columns round trip: lancec reads the bytes and writes them back as blob
+// columns; real Lance must return the same payloads (legacy blob: descriptor
+// sizes; blob v2: Table.fetchBlobs sizes and sha256 recorded in the corpus).
+async function blobs() {
+  const { createHash } = await import("node:crypto");
+  if (!only || only.has("blob_column")) {
+    const label = "D legacy blob (blob_column → 2.1)";
+    const db = path.join(tmp, "D1");
+    fs.mkdirSync(db);
+    const w = sh(`${q(lancec)} scan ${q(path.join(shared, "corpus/public/blob_column.lance"))} --format arrow | ${q(lancec)} write ${q(path.join(db, "t.lance"))} --input - --input-format arrow --data-storage-version 2.1`);
+    if (w.status !== 0) bad(label, w.err);
+    else {
+      try {
+        const t = await (await lancedb.connect(db)).openTable("t");
+        const tbl = await t.query().toArrow();
+        const exp = readLines(path.join(shared, "corpus/public/blob_column.expected.jsonl")).map((l) => JSON.parse(l));
+        const ids = tbl.getChild("id"), blob = tbl.getChild("blob");
+        let why = tbl.numRows !== exp.length ? `${tbl.numRows} rows, expected ${exp.length}` : null;
+        for (let i = 0; !why && i < exp.length; i++) {
+          const d = blob.get(i);
+          const e = exp[i];
+          if (Number(ids.get(i)) !== Number(e.id)) why = `row ${i}: id ${ids.get(i)}, expected ${e.id}`;
+          else if ((d === null) !== (e.blob === null)) why = `row ${i}: null mismatch`;
+          else if (d !== null && Number(d.size) !== Number(e.blob.size)) why = `row ${i}: size ${d.size}, expected ${e.blob.size}`;
+        }
+        why ? bad(label, why) : ok(label, `${exp.length} rows, sizes equal`);
+      } catch (e) {
+        bad(label, e.message);
+      }
+    }
+  }
+  if (!only || only.has("blob_v2")) {
+    const label = "D blob v2 (blob_v2 → 2.2, fetchBlobs)";
+    const db = path.join(tmp, "D2");
+    fs.mkdirSync(db);
+    const meta = JSON.parse(fs.readFileSync(path.join(shared, "corpus/public-2.2/blob_v2.meta.json"), "utf8"));
+    const cols = (meta.queries || []).filter((x) => x.kind === "fetch_blobs" && x.sizes).map((x) => x.column);
+    const w = sh(`${q(lancec)} scan ${q(path.join(shared, "corpus/public-2.2/blob_v2.lance"))} --format arrow | ${q(lancec)} write ${q(path.join(db, "t.lance"))} --input - --input-format arrow`);
+    if (w.status !== 0) bad(label, w.err);
+    else {
+      try {
+        const t = await (await lancedb.connect(db)).openTable("t");
+        const rows = await t.query().select(["id"]).withRowId().toArray();
+        let why = null;
+        for (const c of cols) {
+          const q2 = meta.queries.find((x) => x.kind === "fetch_blobs" && x.column === c);
+          const got = await t.fetchBlobs(c, rows.map((r) => r._rowid));
+          if (got.length !== q2.sizes.length) why ??= `${c}: ${got.length} blobs, expected ${q2.sizes.length}`;
+          for (let i = 0; !why && i < got.length; i++) {
+            const b = got[i];
+            const size = b == null ? null : b.length;
+            const sha = b == null ? null : createHash("sha256").update(b).digest("hex");
+            if (size !== q2.sizes[i]) why = `${c} row ${i}: ${size} bytes, expected ${q2.sizes[i]}`;
+            else if (size && sha !== q2.sha256[i]) why = `${c} row ${i}: sha256 differs`;
+          }
+        }
+        why ? bad(label, why) : ok(label, `${cols.length} blob columns, sizes and sha256 equal`);
+      } catch (e) {
+        bad(label, e.message);
+      }
+    }
+  }
+}
+
 await corpusRoundTrip();
+await blobs();
 await versionsMatrix();
 await crossAppends();
 console.log(`${passed} passed, ${failed} failed`);

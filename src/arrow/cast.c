@@ -325,46 +325,6 @@ static void store_i128(lc_type_id t, void *dst, const i128 *tmp, int64_t n) {
 #undef ST
 }
 
-static float half_to_float(uint16_t h) {
-  uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
-  if (e == 0) {
-    if (m == 0) bits = s;
-    else {
-      e = 127 - 15 + 1;
-      while (!(m & 0x400)) m <<= 1, e--;
-      bits = s | (e << 23) | ((m & 0x3ff) << 13);
-    }
-  } else if (e == 31) {
-    bits = s | 0x7f800000u | (m << 13);
-  } else {
-    bits = s | ((e - 15 + 127) << 23) | (m << 13);
-  }
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
-static uint16_t float_to_half(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
-  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
-  int32_t ne = (int32_t)e - 127 + 15;
-  if (ne >= 31) return (uint16_t)(s | 0x7c00);
-  if (ne <= 0) {
-    if (ne < -10) return (uint16_t)s;
-    m |= 0x800000;
-    uint32_t shift = (uint32_t)(14 - ne);
-    uint32_t hm = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (hm & 1))) hm++;
-    return (uint16_t)(s | hm);
-  }
-  uint32_t hm = m >> 13, rem = m & 0x1fff;
-  uint32_t r = s | ((uint32_t)ne << 10) | hm;
-  if (rem > 0x1000 || (rem == 0x1000 && (hm & 1))) r++;
-  return (uint16_t)r;
-}
-
 static void load_f64(lc_type_id t, const void *base, int64_t phys, int64_t n, double *tmp) {
   if (t == LC_T_DOUBLE) {
     memcpy(tmp, (const double *)base + phys, (size_t)n * 8);
@@ -373,7 +333,7 @@ static void load_f64(lc_type_id t, const void *base, int64_t phys, int64_t n, do
     for (int64_t i = 0; i < n; i++) tmp[i] = s[i];
   } else {
     const uint16_t *s = (const uint16_t *)base + phys;
-    for (int64_t i = 0; i < n; i++) tmp[i] = half_to_float(s[i]);
+    for (int64_t i = 0; i < n; i++) tmp[i] = lc_half_to_float(s[i]);
   }
 }
 
@@ -441,7 +401,7 @@ static int cast_fixed(const lc_field *from, const struct ArrowArray *in, int64_t
     else if (b == LC_T_FLOAT)
       for (int64_t i = 0; i < n; i++) ((float *)dst)[i] = (float)t[i];
     else
-      for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = float_to_half((float)t[i]);
+      for (int64_t i = 0; i < n; i++) ((uint16_t *)dst)[i] = lc_float_to_half((float)t[i]);
     lc_free(t);
     return 0;
   }

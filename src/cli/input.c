@@ -734,27 +734,6 @@ static int push_int(lc_colb *b, const char *s, size_t n, int64_t v, lancec_error
   return push_fixed(b, buf, (size_t)w, err);
 }
 
-static uint16_t f2h(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
-  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
-  int32_t ne = (int32_t)e - 127 + 15;
-  if (ne >= 31) return (uint16_t)(s | 0x7c00);
-  if (ne <= 0) {
-    if (ne < -10) return (uint16_t)s;
-    m |= 0x800000;
-    uint32_t shift = (uint32_t)(14 - ne);
-    uint32_t hm = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (hm & 1))) hm++;
-    return (uint16_t)(s | hm);
-  }
-  uint32_t hm = m >> 13, rem = m & 0x1fff;
-  uint32_t r = s | ((uint32_t)ne << 10) | hm;
-  if (rem > 0x1000 || (rem == 0x1000 && (hm & 1))) r++;
-  return (uint16_t)r;
-}
-
 static int push_double(lc_colb *b, double v, lancec_error *err) {
   switch (b->f->type) {
     case LC_T_DOUBLE: return push_fixed(b, &v, 8, err);
@@ -765,7 +744,7 @@ static int push_double(lc_colb *b, double v, lancec_error *err) {
     }
     default: {
       if (isfinite(v) && fabs(v) >= 65520.0) break;
-      uint16_t h = f2h((float)v);
+      uint16_t h = lc_float_to_half((float)v);
       return push_fixed(b, &h, 2, err);
     }
   }
@@ -1238,4 +1217,20 @@ int lc_input_open(struct ArrowArrayStream *out, const char *path, const lc_input
   FILE *fp = fopen(path, "rb");
   if (!fp) return lc_err(err, errno == ENOENT ? LANCEC_ENOTFOUND : LANCEC_EIO, "%s: %s", path, strerror(errno));
   return lc_input_open_file(out, fp, true, path, o, err);
+}
+
+int lc_colb_finish_batch(lc_colb **b, size_t n, int64_t rows, struct ArrowArray *out, lancec_error *err) {
+  struct ArrowArray *cols = lc_calloc(n ? n : 1, sizeof(struct ArrowArray));
+  if (!cols) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  for (size_t k = 0; k < n; k++) {
+    int rc = lc_colb_finish(b[k], &cols[k], err);
+    if (rc) {
+      for (size_t j = 0; j < k; j++) lc_array_release(&cols[j]);
+      lc_free(cols);
+      return rc;
+    }
+  }
+  int rc = lc_array_make_batch(cols, n, rows, out, err);
+  lc_free(cols);
+  return rc;
 }

@@ -134,6 +134,8 @@ int lc_colb_append_text(lc_colb *b, const char *s, size_t n, lancec_error *err);
 int lc_colb_append_json(lc_colb *b, const void *json, lancec_error *err);
 /* Move the rows built so far into `out` and start over. */
 int lc_colb_finish(lc_colb *b, struct ArrowArray *out, lancec_error *err);
+/* Finish builders b[0..n) into one struct batch of `rows` rows (the builders are reset). */
+int lc_colb_finish_batch(lc_colb **b, size_t n, int64_t rows, struct ArrowArray *out, lancec_error *err);
 
 /* The field the readers produce for a schema field: dictionaries become
  * their value type; other types are copied. Free with lc_ipc_field_free. */

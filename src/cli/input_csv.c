@@ -285,19 +285,7 @@ static int csv_next(void *p, struct ArrowArray *out, lancec_error *err) {
     rows++;
   }
   if (rows == 0) return 0;
-  struct ArrowArray *cols = lc_calloc(r->nb ? r->nb : 1, sizeof(struct ArrowArray));
-  if (!cols) return lc_err(err, LANCEC_ENOMEM, "out of memory");
-  for (size_t k = 0; k < r->nb; k++) {
-    int rc = lc_colb_finish(r->b[k], &cols[k], err);
-    if (rc) {
-      for (size_t j = 0; j < k; j++) lc_array_release(&cols[j]);
-      lc_free(cols);
-      return rc;
-    }
-  }
-  int rc = lc_array_make_batch(cols, r->nb, rows, out, err);
-  lc_free(cols);
-  return rc;
+  return lc_colb_finish_batch(r->b, r->nb, rows, out, err);
 }
 
 static const lc_input_reader_vt csv_vt = {csv_next, csv_free};

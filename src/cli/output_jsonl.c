@@ -121,32 +121,6 @@ static int put_float(lc_buf *b, float v) {
   return put(b, tmp, (size_t)n);
 }
 
-static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f;
-  uint32_t man = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else { /* subnormal: normalise */
-      int e = -1;
-      do {
-        e++;
-        man <<= 1;
-      } while (!(man & 0x400));
-      bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (man << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-  }
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
 /* Unscaled little-endian two's complement integer of `nbytes` bytes as a
  * decimal string with `scale` fractional digits. */
 static int put_decimal(lc_buf *b, const uint8_t *p, int nbytes, int32_t scale) {
@@ -356,7 +330,7 @@ int lc_json_append_value(lc_buf *b, const lc_field *f, const struct ArrowArray *
       LC_TRY(PUTS(b, "\""));
       LC_TRY(put_u64(b, ((const uint64_t *)d)[i]));
       return PUTS(b, "\"");
-    case LC_T_HALF: return put_float(b, half_to_float(((const uint16_t *)d)[i]));
+    case LC_T_HALF: return put_float(b, lc_half_to_float(((const uint16_t *)d)[i]));
     case LC_T_FLOAT: return put_float(b, ((const float *)d)[i]);
     case LC_T_DOUBLE: return put_double(b, ((const double *)d)[i]);
     case LC_T_DECIMAL128: return put_decimal(b, (const uint8_t *)d + i * 16, 16, f->scale);

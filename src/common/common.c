@@ -209,3 +209,44 @@ int64_t lc_now_ns(void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
+
+float lc_half_to_float(uint16_t h) {
+  uint32_t s = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+  if (e == 0) {
+    if (m == 0) {
+      bits = s;
+    } else { /* subnormal: normalise */
+      e = 127 - 15 + 1;
+      while (!(m & 0x400)) m <<= 1, e--;
+      bits = s | (e << 23) | ((m & 0x3ff) << 13);
+    }
+  } else if (e == 31) {
+    bits = s | 0x7f800000u | (m << 13);
+  } else {
+    bits = s | ((e - 15 + 127) << 23) | (m << 13);
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t lc_float_to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t s = (x >> 16) & 0x8000, e = (x >> 23) & 0xff, m = x & 0x7fffff;
+  if (e == 0xff) return (uint16_t)(s | 0x7c00 | (m ? 0x200 : 0));
+  int32_t ne = (int32_t)e - 127 + 15;
+  if (ne >= 31) return (uint16_t)(s | 0x7c00);
+  if (ne <= 0) {
+    if (ne < -10) return (uint16_t)s;
+    m |= 0x800000;
+    uint32_t shift = (uint32_t)(14 - ne);
+    uint32_t hm = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (hm & 1))) hm++;
+    return (uint16_t)(s | hm);
+  }
+  uint32_t hm = m >> 13, rem = m & 0x1fff;
+  uint32_t r = s | ((uint32_t)ne << 10) | hm;
+  if (rem > 0x1000 || (rem == 0x1000 && (hm & 1))) r++;
+  return (uint16_t)r;
+}

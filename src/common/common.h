@@ -89,6 +89,10 @@ static inline size_t lc_bitmap_bytes(int64_t n) { return (size_t)((n + 7) / 8); 
 LC_INTERNAL void lc_bits_copy(uint8_t *dst, int64_t dst_off, const uint8_t *src, int64_t src_off, int64_t n);
 LC_INTERNAL int64_t lc_bits_count_zero(const uint8_t *bits, int64_t off, int64_t n);
 
+/* ---- IEEE half precision ------------------------------------------------------ */
+LC_INTERNAL float lc_half_to_float(uint16_t h);
+LC_INTERNAL uint16_t lc_float_to_half(float f); /* round to nearest even */
+
 /* ---- misc ------------------------------------------------------------------ */
 LC_INTERNAL int lc_num_cpus(void);
 LC_INTERNAL int64_t lc_now_ns(void);

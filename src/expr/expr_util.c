@@ -490,11 +490,4 @@ int lc_expr__fmt_double(double v, char *buf, size_t cap) {
   return (int)strlen(buf);
 }
 
-double lc_expr__half_to_double(uint16_t h) {
-  int s = h >> 15, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  double v;
-  if (e == 0) v = ldexp(m, -24);
-  else if (e == 31) v = m ? NAN : INFINITY;
-  else v = ldexp(m + 1024, e - 25);
-  return s ? -v : v;
-}
+double lc_expr__half_to_double(uint16_t h) { return (double)lc_half_to_float(h); }

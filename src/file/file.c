@@ -5,8 +5,9 @@
 #include <strings.h>
 
 #include "lance_wkt.pb-c.h"
+#include "file/legacy_internal.h"
 
-static const lc_file_format *const k_formats[] = {&lc_format_v21};
+static const lc_file_format *const k_formats[] = {&lc_format_v21, &lc_format_legacy, &lc_format_v20};
 
 int lc_file_read_at(lc_file *f, uint64_t off, uint64_t len, void *buf, const char *what,
                     lancec_error *err) {
@@ -217,7 +218,7 @@ int lc_file_open(lc_file **out, lc_io *io, const char *path, uint64_t size_hint,
     rc = lc_err(err, LANCEC_EUNSUPPORTED, "%s: %s version %u.%u", path, what, f->major, f->minor);
     goto fail;
   }
-  rc = parse_v2_container(f, footer, err);
+  rc = f->fmt->own_container ? 0 : parse_v2_container(f, footer, err);
   if (rc) goto fail;
   rc = f->fmt->init(f, err);
   if (rc) goto fail;

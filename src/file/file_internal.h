@@ -69,10 +69,15 @@ struct lc_file_format {
               lancec_error *err);
   int (*take)(lc_field_reader *r, const uint64_t *rows, size_t n, struct ArrowArray *out,
               lancec_error *err);
+  /* true: the format reads its own footer/metadata in init (legacy v1, 16-byte footer); the v2
+   * container parse is skipped. */
+  bool own_container;
 };
 
 /* The 2.1 / 2.2 implementation (v21_reader.c). */
 LC_INTERNAL extern const lc_file_format lc_format_v21;
+/* The 2.0 implementation (v20.c). */
+LC_INTERNAL extern const lc_file_format lc_format_v20;
 
 /* Read [off, off+len) of the file, bounds-checked against the file size,
  * with an error naming the path and `what`. */

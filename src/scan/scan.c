@@ -121,7 +121,8 @@ static int pick_file(const Lance__Table__DataFragment *frag, const lc_field *f) 
     for (size_t j = 0; j < df->n_fields; j++)
       for (size_t k = 0; k < n; k++)
         if (df->fields[j] == ids[k]) hits++;
-    if (hits > best_hits || (hits && hits == best_hits)) { /* later file wins ties */
+    if (hits > best_hits) { /* on a tie the first file wins, as in real Lance (legacy
+                               corrupt_schema: ids listed by two files read from the first) */
       best = (int)i;
       best_hits = hits;
     }

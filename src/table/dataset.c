@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "table/table.h"
+#include "table/legacy_fixups.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -198,6 +199,7 @@ int lc_dataset_open_io(lancec_dataset **out, lc_io *io, const char *root,
     rc = lc_err(err, LANCEC_ECORRUPT, "%s: manifest records version %" PRIu64 " but its name says %" PRIu64,
                 path, ds->manifest->version, got);
   if (rc == 0) rc = build_indices(ds, err);
+  if (rc == 0) rc = lc_legacy_fixup_dataset(ds, err); /* legacy v1: physical_rows from the files */
   lc_free(path);
   if (rc) {
     lancec_dataset_free(ds);

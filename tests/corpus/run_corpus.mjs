@@ -30,7 +30,7 @@ if (!lancec || !shared) {
   process.exit(2);
 }
 const compare = path.join(shared, "corpus/gen/compare.mjs");
-const LATER_ISSUE = new Set(["fmt_v2_0", "fmt_legacy_v1"]);
+const LATER_ISSUE = new Set([]);
 const OPTIONAL = new Set(["fmt_v2_3_next"]);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lancec-corpus-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));

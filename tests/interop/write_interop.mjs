@@ -96,8 +96,6 @@ function expectedFileOf(meta, prefix, version) {
 }
 
 const SKIP = {
-  fmt_v2_0: "file format 2.0 is read by the older-formats issue",
-  fmt_legacy_v1: "legacy file format is read by the older-formats issue",
   fmt_v2_3_next: "file format 2.3 (unstable) is optional",
   blob_column: "legacy blob column: real Lance returns descriptors, lancec returns bytes (checked in D)",
 };

@@ -5,7 +5,7 @@
 # fresh matrix of datasets (gen_matrix.mjs: every type, value distributions
 # chosen to hit each encoding, random null patterns, small and multi-chunk
 # row counts, multi-page columns, fragments + deletions + addColumns + update
-# = time travel) in data storage versions 2.1 and 2.2, twice: with the fixed
+# = time travel) in data storage versions 2.0, 2.1 and 2.2, twice: with the fixed
 # seed 1 and with a seed taken from today's date (so coverage varies from day
 # to day; the seed is printed — rerun with LANCEC_INTEROP_SEEDS=<seed>).
 # Every dataset version is scanned with `lancec scan DIR --format jsonl
@@ -15,7 +15,7 @@
 # Environment (set by ctest): LANCEC, LANCEC_SHARED_DIR, LANCEC_SOURCE_DIR,
 # LANCEC_BUILD_DIR.  Optional:
 #   LANCEC_INTEROP_SEEDS     seeds to run (default "1 date")
-#   LANCEC_INTEROP_VERSIONS  data storage versions (default "2.1,2.2"; 2.0 accepted)
+#   LANCEC_INTEROP_VERSIONS  data storage versions (default "2.0,2.1,2.2")
 #   LANCEC_INTEROP_JOBS      datasets generated in parallel (default: nproc, at most 4)
 #   LANCEC_INTEROP_KEEP=1    keep the generated folder (path printed) instead of removing it
 # Exit status: 0 every check passed, 1 otherwise (2: setup problem).
@@ -26,7 +26,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${LANCEC_SHARED_DIR:=$LANCEC_SOURCE_DIR/../shared}"
 : "${LANCEC:=${LANCEC_BUILD_DIR:-$LANCEC_SOURCE_DIR/build}/lancec}"
 seeds=${LANCEC_INTEROP_SEEDS:-"1 date"}
-versions=${LANCEC_INTEROP_VERSIONS:-2.1,2.2}
+versions=${LANCEC_INTEROP_VERSIONS:-2.0,2.1,2.2}
 jobs=${LANCEC_INTEROP_JOBS:-$(n=$(nproc 2>/dev/null || echo 2); [ "$n" -gt 4 ] && n=4; echo "$n")}
 
 compare="$LANCEC_SHARED_DIR/corpus/gen/compare.mjs"

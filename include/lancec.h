@@ -223,7 +223,52 @@ LANCEC_API void lancec_versions_free(lancec_version_info* v);
  * Scans
  * ------------------------------------------------------------------------- */
 
-#define LANCEC_SCAN_OPTIONS_VERSION 1
+/* Filter expressions built in C (the same trees a SQL filter string parses
+ * into; see docs/filters.md). A builder takes ownership of the expressions
+ * passed to it; on failure (allocation, or a NULL argument) it frees what it
+ * was given and returns NULL, so calls can be nested and checked once.
+ * Trees are unbound: columns are resolved when a scan uses them. */
+typedef struct lancec_expr lancec_expr;
+
+typedef enum lancec_expr_op {
+  LANCEC_OP_EQ = 0, LANCEC_OP_NE, LANCEC_OP_LT, LANCEC_OP_LE, LANCEC_OP_GT, LANCEC_OP_GE,
+  LANCEC_OP_AND, LANCEC_OP_OR,
+  LANCEC_OP_ADD, LANCEC_OP_SUB, LANCEC_OP_MUL, LANCEC_OP_DIV, LANCEC_OP_MOD
+} lancec_expr_op;
+
+/* Parse SQL text into a tree (syntax only; LANCEC_EINVAL names the position). */
+LANCEC_API int lancec_expr_parse(lancec_expr** out, const char* sql, lancec_error* err);
+LANCEC_API void lancec_expr_free(lancec_expr* e);
+/* Canonical SQL text of the tree; free with lancec_free(). NULL on ENOMEM. */
+LANCEC_API char* lancec_expr_to_sql(const lancec_expr* e);
+/* A column: dotted path "a" or "s.b"; "_rowid" / "_rowaddr" are the row id
+ * and row address (uint64) unless the table has columns of those names. */
+LANCEC_API lancec_expr* lancec_expr_column(const char* path);
+LANCEC_API lancec_expr* lancec_expr_null(void);
+LANCEC_API lancec_expr* lancec_expr_bool(int v);
+LANCEC_API lancec_expr* lancec_expr_int(int64_t v);
+LANCEC_API lancec_expr* lancec_expr_uint(uint64_t v);
+LANCEC_API lancec_expr* lancec_expr_double(double v);
+LANCEC_API lancec_expr* lancec_expr_string(const char* s);      /* NUL-terminated UTF-8 */
+LANCEC_API lancec_expr* lancec_expr_binary(const void* p, size_t n);
+LANCEC_API lancec_expr* lancec_expr_date(int32_t days);          /* days since 1970-01-01 */
+LANCEC_API lancec_expr* lancec_expr_timestamp_us(int64_t us);    /* microseconds since the epoch */
+/* l op r: comparison, AND / OR, or arithmetic. */
+LANCEC_API lancec_expr* lancec_expr_binop(lancec_expr_op op, lancec_expr* l, lancec_expr* r);
+LANCEC_API lancec_expr* lancec_expr_not(lancec_expr* e);
+LANCEC_API lancec_expr* lancec_expr_is_null(lancec_expr* e, int negated); /* IS [NOT] NULL */
+/* e [NOT] IN (items[0..n)): takes ownership of e and of every item. */
+LANCEC_API lancec_expr* lancec_expr_in(lancec_expr* e, lancec_expr* const* items, size_t n,
+                                       int negated);
+LANCEC_API lancec_expr* lancec_expr_between(lancec_expr* e, lancec_expr* lo, lancec_expr* hi,
+                                            int negated);
+/* e [NOT] LIKE pattern ('%' any run, '_' one character, '\\' escapes). */
+LANCEC_API lancec_expr* lancec_expr_like(lancec_expr* e, const char* pattern, int negated,
+                                         int case_insensitive);
+/* Release memory lancec handed out as a plain pointer (strings). Accepts NULL. */
+LANCEC_API void lancec_free(void* p);
+
+#define LANCEC_SCAN_OPTIONS_VERSION 2
 
 typedef struct lancec_scan_options {
   int version_;                /* LANCEC_SCAN_OPTIONS_VERSION */
@@ -232,25 +277,75 @@ typedef struct lancec_scan_options {
                                   struct with only the named children */
   size_t num_columns;
   int64_t limit;               /* < 0: no limit */
-  int64_t offset;              /* rows to skip first (>= 0) */
+  int64_t offset;              /* rows to skip first (>= 0); counted after the filter */
   int64_t batch_size;          /* rows per batch; <= 0: default (65536) */
   int num_threads;             /* <= 0: default (all cores) */
+  /* --- version 2 --- */
+  const char* filter;          /* SQL filter (docs/filters.md), or NULL */
+  const lancec_expr* filter_expr; /* or a tree built in C (borrowed); not both */
+  int with_row_id;             /* append a `_rowid` uint64 column */
+  int with_row_addr;           /* append a `_rowaddr` uint64 column (fragment id << 32 | offset) */
+  int fragment_group_size;     /* fragments per scan task; <= 0: tasks split fragments by batch */
+  const uint64_t* fragment_ids;/* NULL: every fragment; else only these (in manifest order) */
+  size_t num_fragment_ids;
+  int no_index;                /* nonzero: do not use scalar indices */
+  int columns_none;            /* nonzero: project no column at all (only row ids / counts) */
 } lancec_scan_options;
 
-#define LANCEC_SCAN_OPTIONS_INIT {LANCEC_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0, 0, 0}
+#define LANCEC_SCAN_OPTIONS_INIT \
+  {LANCEC_SCAN_OPTIONS_VERSION, NULL, 0, -1, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0}
 
 /*
  * Scan the opened version into an Arrow C stream. Each batch is a struct
- * array (one child per projected column); rows come in row order (fragments
- * in manifest order, rows in offset order, deleted rows skipped).
+ * array (one child per projected column, then _rowid / _rowaddr when asked
+ * for); rows come in row order (fragments in manifest order, rows in offset
+ * order, deleted rows skipped), whatever the thread count. With a filter,
+ * only matching rows are returned (batches may be shorter than batch_size);
+ * filter columns are read first and the other columns only where rows match.
  * The stream keeps its own reference to what it needs: the dataset handle
  * may be freed before the stream. Errors found while reading are reported by
- * get_next (returning an errno value) and get_last_error.
+ * get_next (returning an errno value) and get_last_error. A bad filter fails
+ * here with LANCEC_EINVAL naming the position and the problem.
  */
 LANCEC_API int lancec_dataset_scan(const lancec_dataset* ds,
                                    const lancec_scan_options* opts,
                                    struct ArrowArrayStream* out,
                                    lancec_error* err);
+
+/*
+ * Count the rows matching `filter` (SQL, or NULL/"" for all rows: answered
+ * from the manifest without reading data).
+ */
+LANCEC_API int lancec_dataset_count(const lancec_dataset* ds, const char* filter,
+                                    uint64_t* out, lancec_error* err);
+
+typedef enum lancec_take_kind {
+  LANCEC_TAKE_OFFSETS = 0,   /* 0-based positions among the visible rows */
+  LANCEC_TAKE_ROW_IDS = 1,   /* _rowid values */
+  LANCEC_TAKE_ROW_ADDRS = 2  /* _rowaddr values */
+} lancec_take_kind;
+
+/*
+ * Random access: the rows named by rows[0..n) in that order (duplicates
+ * allowed), reading only the pages / chunks that hold them. `opts` gives the
+ * projection (columns, columns_none, with_row_id, with_row_addr; other fields
+ * are ignored; NULL = all columns). *out is one struct array (owned by the
+ * caller); out_schema (may be NULL) receives its schema.
+ * Errors: LANCEC_EINVAL for an offset past the last row; row ids / addresses
+ * that name no visible row (deleted, or absent) are skipped, as in Lance.
+ */
+LANCEC_API int lancec_dataset_take(const lancec_dataset* ds, const uint64_t* rows, size_t n,
+                                   lancec_take_kind kind, const lancec_scan_options* opts,
+                                   struct ArrowArray* out, struct ArrowSchema* out_schema,
+                                   lancec_error* err);
+
+/*
+ * The scan plan as text (what `lancec scan --explain` prints): the filter as
+ * bound, the columns read, the indices used, which fragments are pruned and
+ * how many rows / bytes are left to read. Free *out with lancec_free().
+ */
+LANCEC_API int lancec_dataset_explain(const lancec_dataset* ds, const lancec_scan_options* opts,
+                                      char** out, lancec_error* err);
 
 /* ---------------------------------------------------------------------------
  * Writes

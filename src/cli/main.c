@@ -1,8 +1,11 @@
 /* The lancec command-line tool.
  *
  *   lancec scan URI [--columns a,b.c] [--version N | --tag T | --asof TIME]
- *                   [--limit N] [--offset N] [--format table|csv|jsonl|arrow]
- *                   [--threads N] [--batch-size N]
+ *                   [--where FILTER] [--limit N] [--offset N] [--count]
+ *                   [--take 1,5,9 | --take-row-ids .. | --take-row-addrs ..]
+ *                   [--with-row-id] [--with-row-addr] [--explain]
+ *                   [--format table|csv|jsonl|arrow] [--threads N] [--batch-size N]
+ *                   [--fragment-group-size N] [--fragments 0,3] [--no-index]
  *   lancec info URI [--version N | --tag T | --asof TIME]
  *   lancec versions URI
  *   lancec write URI --input FILE|- [...]   (cmd_write.c)
@@ -34,7 +37,16 @@ static void usage(FILE *fp) {
       "      --version N | --tag T | --asof TIME\n"
       "                             read an older version (TIME: ISO 8601 like\n"
       "                             2026-11-24T02:41:29.5Z, or Unix seconds)\n"
-      "      --limit N --offset N   rows to return / skip\n"
+      "      --where FILTER         SQL filter ('id > 10 AND name IS NOT NULL'; docs/filters.md)\n"
+      "      --limit N --offset N   rows to return / skip (after the filter)\n"
+      "      --count                print the number of (matching) rows only\n"
+      "      --take 1,5,9           only these rows (0-based positions); --take-row-ids /\n"
+      "                             --take-row-addrs take by _rowid / _rowaddr\n"
+      "      --with-row-id --with-row-addr   add the _rowid / _rowaddr columns\n"
+      "      --explain              print the plan (pruned fragments, index used, bytes)\n"
+      "      --fragments 0,3        scan only these fragment ids\n"
+      "      --fragment-group-size N  fragments per scan task\n"
+      "      --no-index             do not use scalar indices\n"
       "      --format F             table (default on a terminal), jsonl (default otherwise),\n"
       "                             csv, arrow (Arrow IPC stream)\n"
       "      --threads N            decoding threads (default: all cores)\n"
@@ -46,7 +58,7 @@ static void usage(FILE *fp) {
       "      --mode M               create (default) | append | overwrite\n"
       "      --schema S             column types: 'id:int64 not null, name:string, v:list<float>'\n"
       "      --max-rows-per-file N --max-rows-per-group N --max-bytes-per-file N\n"
-      "      --data-storage-version 2.1|2.2   --config k=v (repeatable)\n"
+      "      --data-storage-version 2.0|2.1|2.2   --config k=v (repeatable)\n"
       "  delete URI --where FILTER  delete the matching rows (SQL filter, e.g. 'id > 10')\n"
       "\n"
       "URI: a local dataset directory (path or file:// URI).\n",
@@ -151,9 +163,19 @@ typedef struct common_opts {
   int64_t limit, offset, batch_size;
   int threads;
   const char *format;
+  const char *where;
+  bool count, explain, with_row_id, with_row_addr, no_index;
+  const char *take;
+  lancec_take_kind take_kind;
+  const char *fragments;
+  int64_t fragment_group_size;
 } common_opts;
 
-enum { OPT_COLUMNS = 256, OPT_VERSION, OPT_TAG, OPT_ASOF, OPT_LIMIT, OPT_OFFSET, OPT_FORMAT, OPT_THREADS, OPT_BATCH };
+enum {
+  OPT_COLUMNS = 256, OPT_VERSION, OPT_TAG, OPT_ASOF, OPT_LIMIT, OPT_OFFSET, OPT_FORMAT, OPT_THREADS, OPT_BATCH,
+  OPT_WHERE, OPT_COUNT, OPT_EXPLAIN, OPT_ROWID, OPT_ROWADDR, OPT_TAKE, OPT_TAKE_IDS, OPT_TAKE_ADDRS,
+  OPT_FRAGMENTS, OPT_FGS, OPT_NO_INDEX
+};
 
 static int parse_opts(int argc, char **argv, common_opts *o, bool allow_scan) {
   static const struct option longopts[] = {
@@ -162,6 +184,14 @@ static int parse_opts(int argc, char **argv, common_opts *o, bool allow_scan) {
       {"limit", required_argument, NULL, OPT_LIMIT},     {"offset", required_argument, NULL, OPT_OFFSET},
       {"format", required_argument, NULL, OPT_FORMAT},   {"threads", required_argument, NULL, OPT_THREADS},
       {"batch-size", required_argument, NULL, OPT_BATCH}, {"help", no_argument, NULL, 'h'},
+      {"where", required_argument, NULL, OPT_WHERE},     {"count", no_argument, NULL, OPT_COUNT},
+      {"explain", no_argument, NULL, OPT_EXPLAIN},       {"with-row-id", no_argument, NULL, OPT_ROWID},
+      {"with-row-addr", no_argument, NULL, OPT_ROWADDR}, {"take", required_argument, NULL, OPT_TAKE},
+      {"take-row-ids", required_argument, NULL, OPT_TAKE_IDS},
+      {"take-row-addrs", required_argument, NULL, OPT_TAKE_ADDRS},
+      {"fragments", required_argument, NULL, OPT_FRAGMENTS},
+      {"fragment-group-size", required_argument, NULL, OPT_FGS},
+      {"no-index", no_argument, NULL, OPT_NO_INDEX},
       {NULL, 0, NULL, 0}};
   lancec_open_options init = LANCEC_OPEN_OPTIONS_INIT;
   o->open = init;
@@ -197,6 +227,35 @@ static int parse_opts(int argc, char **argv, common_opts *o, bool allow_scan) {
         o->open.has_asof = 1;
         selectors++;
         break;
+      case OPT_WHERE:
+      case OPT_COUNT:
+      case OPT_EXPLAIN:
+      case OPT_ROWID:
+      case OPT_ROWADDR:
+      case OPT_TAKE:
+      case OPT_TAKE_IDS:
+      case OPT_TAKE_ADDRS:
+      case OPT_FRAGMENTS:
+      case OPT_NO_INDEX:
+        if (!allow_scan) {
+          snprintf(msg, sizeof msg, "option '%s' is only valid for 'scan'", argv[optind - 1]);
+          return die_usage(msg);
+        }
+        if (c == OPT_WHERE) o->where = optarg;
+        else if (c == OPT_COUNT) o->count = true;
+        else if (c == OPT_EXPLAIN) o->explain = true;
+        else if (c == OPT_ROWID) o->with_row_id = true;
+        else if (c == OPT_ROWADDR) o->with_row_addr = true;
+        else if (c == OPT_FRAGMENTS) o->fragments = optarg;
+        else if (c == OPT_NO_INDEX) o->no_index = true;
+        else {
+          if (o->take) return die_usage("use one of --take, --take-row-ids, --take-row-addrs");
+          o->take = optarg;
+          o->take_kind = c == OPT_TAKE ? LANCEC_TAKE_OFFSETS : c == OPT_TAKE_IDS ? LANCEC_TAKE_ROW_IDS
+                                                                                  : LANCEC_TAKE_ROW_ADDRS;
+        }
+        break;
+      case OPT_FGS:
       case OPT_COLUMNS:
       case OPT_LIMIT:
       case OPT_OFFSET:
@@ -217,6 +276,7 @@ static int parse_opts(int argc, char **argv, common_opts *o, bool allow_scan) {
           if (c == OPT_LIMIT) o->limit = (int64_t)v;
           else if (c == OPT_OFFSET) o->offset = (int64_t)v;
           else if (c == OPT_THREADS) o->threads = (int)(v > 1024 ? 1024 : v);
+          else if (c == OPT_FGS) o->fragment_group_size = (int64_t)(v > 1000000 ? 1000000 : v);
           else o->batch_size = (int64_t)v;
         }
         break;
@@ -253,63 +313,54 @@ static char **split_columns(const char *s, size_t *n) {
   return v;
 }
 
-static int cmd_scan(int argc, char **argv) {
-  common_opts o;
-  memset(&o, 0, sizeof o);
-  int rc = parse_opts(argc, argv, &o, true);
-  if (rc) return rc;
-  const char *format = o.format ? o.format : (isatty(1) ? "table" : "jsonl");
-  if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "arrow")) {
-    char msg[300];
-    snprintf(msg, sizeof msg, "--format must be table, csv, jsonl or arrow (got '%s')", format);
-    return die_usage(msg);
+/* "1,5,9" → numbers (caller frees). */
+static int parse_u64_list(const char *s, const char *opt, uint64_t **out, size_t *n) {
+  size_t cap = 1;
+  for (const char *p = s; *p; p++) cap += *p == ',';
+  uint64_t *v = lc_calloc(cap + 1, sizeof(uint64_t));
+  char *copy = lc_strdup(s);
+  *n = 0;
+  char *save = NULL;
+  char msg[600];
+  for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ') tok++;
+    size_t l = strlen(tok);
+    while (l && tok[l - 1] == ' ') tok[--l] = 0;
+    if (!parse_u64(tok, &v[*n])) {
+      snprintf(msg, sizeof msg, "%s: '%s' is not a non-negative integer", opt, tok);
+      lc_free(copy);
+      lc_free(v);
+      return die_usage(msg);
+    }
+    (*n)++;
   }
+  lc_free(copy);
+  *out = v;
+  return 0;
+}
+
+/* Print batches of `stream` (or the single batch `one`) in `format`. */
+static int print_rows(const char *format, struct ArrowSchema *schema, struct ArrowArrayStream *stream,
+                      struct ArrowArray *one) {
   lancec_error err;
   memset(&err, 0, sizeof err);
-  lancec_dataset *ds = NULL;
-  if (lancec_dataset_open(&ds, o.uri, &o.open, &err) != 0) return die_err(&err);
-
-  size_t ncols = 0;
-  char **cols = o.columns ? split_columns(o.columns, &ncols) : NULL;
-  lancec_scan_options so = LANCEC_SCAN_OPTIONS_INIT;
-  so.columns = (const char *const *)cols;
-  so.num_columns = ncols;
-  so.limit = o.limit;
-  so.offset = o.offset;
-  so.batch_size = o.batch_size;
-  so.num_threads = o.threads;
-  struct ArrowArrayStream stream;
-  memset(&stream, 0, sizeof stream);
   int status = 0;
-  if (o.columns && ncols == 0) {
-    status = die_usage("--columns needs at least one column name");
-    goto out;
-  }
-  if (lancec_dataset_scan(ds, &so, &stream, &err) != 0) {
-    status = die_err(&err);
-    goto out;
-  }
-  struct ArrowSchema schema;
-  memset(&schema, 0, sizeof schema);
-  if (stream.get_schema(&stream, &schema) != 0) {
-    fprintf(stderr, "lancec: %s\n", stream.get_last_error(&stream) ? stream.get_last_error(&stream) : "cannot export schema");
-    status = 1;
-    goto out;
-  }
   lc_output *outw = NULL;
-  if (lc_output_new(&outw, format, stdout, &schema, &err) != 0) {
-    status = die_err(&err);
-    schema.release(&schema);
-    goto out;
-  }
+  if (lc_output_new(&outw, format, stdout, schema, &err) != 0) return die_err(&err);
   for (;;) {
     struct ArrowArray batch;
-    int e = stream.get_next(&stream, &batch);
-    if (e != 0) {
-      const char *m = stream.get_last_error(&stream);
-      fprintf(stderr, "lancec: %s\n", m ? m : strerror(e));
-      status = 1;
-      break;
+    if (one) {
+      if (!one->release) break;
+      batch = *one;
+      one->release = NULL;
+    } else {
+      int e = stream->get_next(stream, &batch);
+      if (e != 0) {
+        const char *m = stream->get_last_error(stream);
+        fprintf(stderr, "lancec: %s\n", m ? m : strerror(e));
+        status = 1;
+        break;
+      }
     }
     if (!batch.release) break;
     int wrc = lc_output_write_batch(outw, &batch, &err);
@@ -321,15 +372,114 @@ static int cmd_scan(int argc, char **argv) {
   }
   if (status == 0 && lc_output_finish(outw, &err) != 0) status = die_err(&err);
   lc_output_free(outw);
-  schema.release(&schema);
+  return status;
+}
+
+static int cmd_scan(int argc, char **argv) {
+  common_opts o;
+  memset(&o, 0, sizeof o);
+  int rc = parse_opts(argc, argv, &o, true);
+  if (rc) return rc;
+  const char *format = o.format ? o.format : (isatty(1) ? "table" : "jsonl");
+  if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "jsonl") && strcmp(format, "arrow")) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "--format must be table, csv, jsonl or arrow (got '%s')", format);
+    return die_usage(msg);
+  }
+  if (o.take && (o.where || o.offset || o.limit >= 0 || o.fragments))
+    return die_usage("--take cannot be combined with --where, --offset, --limit or --fragments");
+  if (o.columns && !*o.columns) return die_usage("--columns needs at least one column name");
+  uint64_t *take = NULL, *frags = NULL;
+  size_t ntake = 0, nfrags = 0;
+  if (o.take && (rc = parse_u64_list(o.take, "--take", &take, &ntake)) != 0) return rc;
+  if (o.fragments && (rc = parse_u64_list(o.fragments, "--fragments", &frags, &nfrags)) != 0) {
+    lc_free(take);
+    return rc;
+  }
+  lancec_error err;
+  memset(&err, 0, sizeof err);
+  lancec_dataset *ds = NULL;
+  if (lancec_dataset_open(&ds, o.uri, &o.open, &err) != 0) {
+    lc_free(take);
+    lc_free(frags);
+    return die_err(&err);
+  }
+  size_t ncols = 0;
+  char **cols = o.columns ? split_columns(o.columns, &ncols) : NULL;
+  lancec_scan_options so = LANCEC_SCAN_OPTIONS_INIT;
+  so.columns = (const char *const *)cols;
+  so.num_columns = ncols;
+  so.limit = o.limit;
+  so.offset = o.offset;
+  so.batch_size = o.batch_size;
+  so.num_threads = o.threads;
+  so.filter = o.where;
+  so.with_row_id = o.with_row_id;
+  so.with_row_addr = o.with_row_addr;
+  so.fragment_group_size = (int)o.fragment_group_size;
+  so.fragment_ids = frags;
+  so.num_fragment_ids = nfrags;
+  so.no_index = o.no_index;
+  if (o.count) so.columns_none = 1, so.with_row_id = 0, so.with_row_addr = 0;
+  struct ArrowArrayStream stream;
+  memset(&stream, 0, sizeof stream);
+  struct ArrowSchema schema;
+  memset(&schema, 0, sizeof schema);
+  int status = 0;
+  if (o.columns && ncols == 0) {
+    status = die_usage("--columns needs at least one column name");
+  } else if (o.explain) {
+    char *text = NULL;
+    if (lancec_dataset_explain(ds, &so, &text, &err) != 0) status = die_err(&err);
+    else fputs(text, stdout);
+    lancec_free(text);
+  } else if (o.take) {
+    struct ArrowArray batch;
+    if (lancec_dataset_take(ds, take, ntake, o.take_kind, &so, &batch, &schema, &err) != 0) {
+      status = die_err(&err);
+    } else if (o.count) {
+      printf("%lld\n", (long long)batch.length);
+      batch.release(&batch);
+    } else {
+      status = print_rows(format, &schema, NULL, &batch);
+      if (batch.release) batch.release(&batch);
+    }
+  } else if (o.count && !o.where && !o.fragments && !o.offset && o.limit < 0) {
+    printf("%llu\n", (unsigned long long)lancec_dataset_count_rows(ds)); /* from the manifest */
+  } else if (lancec_dataset_scan(ds, &so, &stream, &err) != 0) {
+    status = die_err(&err);
+  } else if (o.count) {
+    uint64_t n = 0;
+    for (;;) {
+      struct ArrowArray batch;
+      int e = stream.get_next(&stream, &batch);
+      if (e != 0) {
+        const char *m = stream.get_last_error(&stream);
+        fprintf(stderr, "lancec: %s\n", m ? m : strerror(e));
+        status = 1;
+        break;
+      }
+      if (!batch.release) break;
+      n += (uint64_t)batch.length;
+      batch.release(&batch);
+    }
+    if (status == 0) printf("%llu\n", (unsigned long long)n);
+  } else if (stream.get_schema(&stream, &schema) != 0) {
+    fprintf(stderr, "lancec: %s\n", stream.get_last_error(&stream) ? stream.get_last_error(&stream) : "cannot export schema");
+    status = 1;
+  } else {
+    status = print_rows(format, &schema, &stream, NULL);
+  }
+  if (schema.release) schema.release(&schema);
   if (status == 0 && fflush(stdout) != 0) {
     fprintf(stderr, "lancec: writing to stdout failed: %s\n", strerror(errno));
     status = 1;
   }
-out:
   if (stream.release) stream.release(&stream);
   for (size_t i = 0; i < ncols; i++) lc_free(cols[i]);
   lc_free(cols);
+  lc_free(take);
+  lc_free(frags);
   lancec_dataset_free(ds);
   return status;
 }

@@ -250,3 +250,5 @@ uint16_t lc_float_to_half(float f) {
   if (rem > 0x1000 || (rem == 0x1000 && (hm & 1))) r++;
   return (uint16_t)r;
 }
+
+void lancec_free(void *p) { lc_free(p); }

@@ -151,4 +151,14 @@ LC_INTERNAL lancec_dataset *lc_dataset_ref(lancec_dataset *ds);
 LC_INTERNAL char *lc_dataset_data_file_path(const lancec_dataset *ds,
                                             const Lance__Table__DataFile *df);
 
+/* ---- stable row ids (rowids.c) ------------------------------------------------ */
+
+/* Decode a serialized RowIdSequence holding exactly n_rows ids. */
+LC_INTERNAL int lc_rowids_decode(const uint8_t *data, size_t len, uint64_t n_rows, uint64_t **out,
+                                 lancec_error *err);
+/* The stable row id of every physical row of `frag` (*out = NULL when the
+ * fragment has no row id sequence: then _rowid = _rowaddr). Caller frees. */
+LC_INTERNAL int lc_fragment_row_ids(const lancec_dataset *ds, const Lance__Table__DataFragment *frag,
+                                    uint64_t **out, lancec_error *err);
+
 #endif

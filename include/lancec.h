@@ -175,6 +175,12 @@ LANCEC_API int lancec_dataset_schema(const lancec_dataset* ds,
                                      struct ArrowSchema* out,
                                      lancec_error* err);
 
+/* Bytes and read calls that went to storage through this handle so far
+ * (its scans, takes and counts included; shared by every user of the
+ * handle). For benchmarks and --explain-style diagnostics. */
+LANCEC_API void lancec_dataset_io_stats(const lancec_dataset* ds, uint64_t* bytes_read,
+                                        uint64_t* read_calls);
+
 /* Fragments of the opened version, in manifest order. */
 typedef struct lancec_fragment_info {
   uint64_t id;

@@ -64,6 +64,8 @@ int lc_io_size(lc_io_file *f, uint64_t *out, lancec_error *err) {
 
 int lc_io_read(lc_io_file *f, uint64_t off, size_t len, void *buf, lancec_error *err) {
   if (len == 0) return 0;
+  __atomic_fetch_add(&f->io->stat_bytes_read, (uint64_t)len, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&f->io->stat_reads, 1, __ATOMIC_RELAXED);
   return f->io->m->file_read(f, off, len, buf, err);
 }
 

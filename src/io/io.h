@@ -67,6 +67,9 @@ typedef struct lc_io_methods {
 struct lc_io {
   const lc_io_methods *m;
   int refcount; /* lc_io_ref / lc_io_unref */
+  /* statistics of lc_io_read through this io (relaxed atomics) */
+  uint64_t stat_bytes_read;
+  uint64_t stat_reads;
 };
 
 struct lc_io_file {

@@ -333,3 +333,13 @@ int lancec_dataset_versions(lancec_version_info **out, size_t *n, const char *ur
 }
 
 void lancec_versions_free(lancec_version_info *v) { lc_free(v); }
+
+void lancec_dataset_io_stats(const lancec_dataset *ds, uint64_t *bytes_read, uint64_t *read_calls) {
+  uint64_t b = 0, r = 0;
+  if (ds && ds->io) {
+    b = __atomic_load_n(&ds->io->stat_bytes_read, __ATOMIC_RELAXED);
+    r = __atomic_load_n(&ds->io->stat_reads, __ATOMIC_RELAXED);
+  }
+  if (bytes_read) *bytes_read = b;
+  if (read_calls) *read_calls = r;
+}

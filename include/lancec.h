@@ -130,7 +130,34 @@ LANCEC_API const char* lancec_version(void);
 
 typedef struct lancec_dataset lancec_dataset;
 
-#define LANCEC_OPEN_OPTIONS_VERSION 1
+/* A session: caches shared by every dataset opened with it (and their
+ * scans): a metadata cache (manifests, data-file footers and column
+ * metadata, deletion vectors) and an index cache (loaded scalar indices).
+ * Reopening a dataset at a known version performs no manifest I/O when the
+ * manifest is cached. Thread-safe; free it after the datasets opened with it
+ * (they keep a reference, so any order is safe). */
+typedef struct lancec_session lancec_session;
+
+#define LANCEC_SESSION_OPTIONS_VERSION 1
+typedef struct lancec_session_options {
+  int version_;                        /* LANCEC_SESSION_OPTIONS_VERSION */
+  int64_t metadata_cache_size_bytes;   /* < 0: default (256 MiB); 0: no metadata cache */
+  int64_t index_cache_size_bytes;      /* < 0: default (1 GiB); 0: no index cache */
+} lancec_session_options;
+#define LANCEC_SESSION_OPTIONS_INIT {LANCEC_SESSION_OPTIONS_VERSION, -1, -1}
+
+LANCEC_API int lancec_session_new(lancec_session** out, const lancec_session_options* opts,
+                                  lancec_error* err);
+LANCEC_API void lancec_session_free(lancec_session* s);
+
+typedef struct lancec_cache_stats {
+  uint64_t hits, misses, bytes, entries, evictions;
+} lancec_cache_stats;
+/* Counters of the metadata and index caches. Either out may be NULL. */
+LANCEC_API void lancec_session_stats(const lancec_session* s, lancec_cache_stats* metadata,
+                                     lancec_cache_stats* index);
+
+#define LANCEC_OPEN_OPTIONS_VERSION 2
 
 /* Which version to open. At most one of version / tag / asof may be set. */
 typedef struct lancec_open_options {
@@ -140,9 +167,11 @@ typedef struct lancec_open_options {
   int has_asof;          /* nonzero: use asof_ns */
   int64_t asof_ns;       /* latest version committed at or before this time
                             (nanoseconds since the Unix epoch, UTC) */
+  /* --- version 2 --- */
+  lancec_session* session; /* NULL: no caches beyond the handle's own */
 } lancec_open_options;
 
-#define LANCEC_OPEN_OPTIONS_INIT {LANCEC_OPEN_OPTIONS_VERSION, 0, NULL, 0, 0}
+#define LANCEC_OPEN_OPTIONS_INIT {LANCEC_OPEN_OPTIONS_VERSION, 0, NULL, 0, 0, NULL}
 
 /*
  * Open the dataset at `uri` (a local directory path or file:// URI).

@@ -229,8 +229,17 @@ fail:
   return rc;
 }
 
+void lc_file_ref(lc_file *f) { __atomic_add_fetch(&f->extra_refs, 1, __ATOMIC_SEQ_CST); }
+
+uint64_t lc_file_metadata_bytes(const lc_file *f) {
+  uint64_t b = sizeof(*f) + (uint64_t)f->n_columns * (sizeof(lc_column_info) + 256) + (uint64_t)f->n_gbufs * 16;
+  for (uint32_t c = 0; c < f->n_columns && f->cols; c++)
+    b += (uint64_t)f->cols[c].n_pages * (sizeof(lc_page_info) + 128);
+  return b + 4096;
+}
+
 void lc_file_free(lc_file *f) {
-  if (!f) return;
+  if (!f || __atomic_fetch_sub(&f->extra_refs, 1, __ATOMIC_SEQ_CST) > 0) return;
   if (f->fmt && f->fmt->fini) f->fmt->fini(f);
   if (f->cols) {
     for (uint32_t c = 0; c < f->n_columns; c++) {
@@ -353,13 +362,25 @@ static int colmap_walk(const lc_field *f, lc_buf *ids, int32_t *next, lancec_err
   return 0;
 }
 
-int lc_file_colmap_from_schema(const lc_schema *s, lc_file_colmap_storage *st, lc_file_colmap *map,
-                               lancec_error *err) {
+static int colmap_walk_v20(const lc_field *f, lc_buf *ids, int32_t *next, lancec_error *err) {
+  if (f->id >= 0) {
+    int32_t pair[2] = {f->id, (*next)++};
+    if (lc_buf_append(ids, pair, sizeof(pair))) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  }
+  if (f->type == LC_T_FIXED_LIST || f->type == LC_T_DICT || lc_field_is_packed_struct(f) ||
+      lc_field_is_blob_legacy(f))
+    return 0;
+  for (size_t i = 0; i < f->n_children; i++) LC_TRY(colmap_walk_v20(f->children[i], ids, next, err));
+  return 0;
+}
+
+static int colmap_build(const lc_schema *s, bool v20, lc_file_colmap_storage *st, lc_file_colmap *map,
+                        lancec_error *err) {
   memset(st, 0, sizeof(*st));
   lc_buf ids = {0};
   int32_t next = 0;
   for (size_t i = 0; i < s->n_fields; i++) {
-    int rc = colmap_walk(s->fields[i], &ids, &next, err);
+    int rc = v20 ? colmap_walk_v20(s->fields[i], &ids, &next, err) : colmap_walk(s->fields[i], &ids, &next, err);
     if (rc) {
       lc_buf_free(&ids);
       return rc;
@@ -383,6 +404,16 @@ int lc_file_colmap_from_schema(const lc_schema *s, lc_file_colmap_storage *st, l
   map->column_indices = st->column_indices;
   map->n = n;
   return 0;
+}
+
+int lc_file_colmap_from_schema(const lc_schema *s, lc_file_colmap_storage *st, lc_file_colmap *map,
+                               lancec_error *err) {
+  return colmap_build(s, false, st, map, err);
+}
+
+int lc_file_colmap_v20_from_schema(const lc_schema *s, lc_file_colmap_storage *st, lc_file_colmap *map,
+                                   lancec_error *err) {
+  return colmap_build(s, true, st, map, err);
 }
 
 void lc_file_colmap_free(lc_file_colmap_storage *st) {

@@ -26,7 +26,12 @@ typedef struct lc_field_reader lc_field_reader;
  * EUNSUPPORTED (a version lancec does not read yet). */
 LC_INTERNAL int lc_file_open(lc_file **out, lc_io *io, const char *path, uint64_t size_hint,
                              lancec_error *err);
+/* Drop one reference (the last one frees). An lc_file is read-only after
+ * open and may be shared (session caches) with lc_file_ref. */
 LC_INTERNAL void lc_file_free(lc_file *f);
+LC_INTERNAL void lc_file_ref(lc_file *f);
+/* Approximate memory held by the opened file's metadata (cache budgets). */
+LC_INTERNAL uint64_t lc_file_metadata_bytes(const lc_file *f);
 LC_INTERNAL const char *lc_file_path(const lc_file *f);
 LC_INTERNAL uint64_t lc_file_num_rows(const lc_file *f);
 LC_INTERNAL void lc_file_version(const lc_file *f, uint16_t *major, uint16_t *minor);
@@ -84,6 +89,11 @@ typedef struct lc_file_colmap_storage {
 } lc_file_colmap_storage;
 LC_INTERNAL int lc_file_colmap_from_schema(const lc_schema *s, lc_file_colmap_storage *storage,
                                            lc_file_colmap *map, lancec_error *err);
+/* The same for file format 2.0 (file-format-2.0 A.4): one column per field
+ * in pre-order, struct and list parents included; fixed-size lists,
+ * dictionaries, packed structs and legacy blobs own their children. */
+LC_INTERNAL int lc_file_colmap_v20_from_schema(const lc_schema *s, lc_file_colmap_storage *storage,
+                                               lc_file_colmap *map, lancec_error *err);
 LC_INTERNAL void lc_file_colmap_free(lc_file_colmap_storage *storage);
 
 /* Whether `f` (a struct) is stored as one packed column

@@ -48,6 +48,7 @@ struct lc_file {
   uint64_t *gbo; /* n_gbufs x (pos, len) */
   const lc_file_format *fmt;
   void *fmt_state;
+  int extra_refs; /* lc_file_ref count (0 = one owner) */
 };
 
 /* Every format's reader starts with this header. */

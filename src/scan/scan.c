@@ -270,7 +270,7 @@ static int plan(lc_scan *st, const lancec_scan_options *o, const lc_scan_restric
       sf->n_cand = n_sel;
     }
     if (frag->deletion_file) {
-      int rc = lc_deletion_read(st->ds->io, st->ds->root, m, frag, &sf->deleted, &sf->n_deleted, err);
+      int rc = lc_session_deletion_read(st->ds->session, st->ds->io, st->ds->root, m, frag, &sf->deleted, &sf->n_deleted, err);
       if (rc) {
         lc_free(sf->cand);
         sf->cand = NULL;
@@ -369,7 +369,7 @@ static int get_file(lc_scan *st, scan_fragment *sf, int idx, lc_file **out, lanc
     if (!path) {
       rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
     } else {
-      rc = lc_file_open(&sf->files[idx], st->ds->io, path, df->file_size_bytes, err);
+      rc = lc_session_file_open(st->ds->session, &sf->files[idx], st->ds->io, path, df->file_size_bytes, err);
       if (rc == 0 && lc_file_num_rows(sf->files[idx]) != sf->pb->physical_rows) {
         rc = lc_err(err, LANCEC_ECORRUPT,
                     "%s: data file has %llu rows but fragment %llu has %llu physical rows", path,

@@ -43,7 +43,7 @@ static int load_del(take_ctx *c, size_t fi, lancec_error *err) {
   if (c->del_loaded[fi]) return 0;
   const Lance__Table__DataFragment *f = c->ds->manifest->pb->fragments[fi];
   if (f->deletion_file)
-    LC_TRY(lc_deletion_read(c->ds->io, c->ds->root, c->ds->manifest, f, &c->del[fi], &c->ndel[fi], err));
+    LC_TRY(lc_session_deletion_read(c->ds->session, c->ds->io, c->ds->root, c->ds->manifest, f, &c->del[fi], &c->ndel[fi], err));
   c->del_loaded[fi] = true;
   return 0;
 }

@@ -152,6 +152,7 @@ void lancec_dataset_free(lancec_dataset *ds) {
   if (!ds || __atomic_sub_fetch(&ds->refcount, 1, __ATOMIC_SEQ_CST) != 0) return;
   indices_free(ds->indices, ds->n_indices);
   lc_manifest_free(ds->manifest);
+  lancec_session_free(ds->session);
   lc_io_unref(ds->io);
   lc_free(ds->root);
   lc_free(ds->uri);
@@ -160,7 +161,8 @@ void lancec_dataset_free(lancec_dataset *ds) {
 
 static int check_opts(const lancec_open_options *o, lancec_error *err) {
   if (!o) return 0;
-  if (o->version_ < 1) return lc_err(err, LANCEC_EINVAL, "lancec_open_options: bad struct version %d", o->version_);
+  if (o->version_ < 1 || o->version_ > LANCEC_OPEN_OPTIONS_VERSION)
+    return lc_err(err, LANCEC_EINVAL, "lancec_open_options: bad struct version %d", o->version_);
   int n = (o->version != 0) + (o->tag != NULL) + (o->has_asof != 0);
   if (n > 1) return lc_err(err, LANCEC_EINVAL, "lancec_open_options: set at most one of version, tag, asof");
   return 0;
@@ -178,28 +180,43 @@ int lc_dataset_open_io(lancec_dataset **out, lc_io *io, const char *root,
   } else if (opts) {
     want = opts->version;
   }
+  lancec_session *session = opts && opts->version_ >= 2 ? opts->session : NULL;
+  /* a known version already in the session's cache: no manifest I/O */
+  lc_manifest *cached = want ? lc_session_manifest_get(session, root, want) : NULL;
   char *path = NULL;
-  uint64_t got = 0;
-  int rc = lc_version_manifest_path(io, root, want, &path, &got, err);
-  if (rc) {
-    if (rc == LANCEC_ENOTFOUND && opts && opts->tag) lc_err_prefix(err, "tag '%s': ", opts->tag);
-    return rc;
+  uint64_t got = want;
+  int rc = 0;
+  if (!cached) {
+    rc = lc_version_manifest_path(io, root, want, &path, &got, err);
+    if (rc) {
+      if (rc == LANCEC_ENOTFOUND && opts && opts->tag) lc_err_prefix(err, "tag '%s': ", opts->tag);
+      return rc;
+    }
+    cached = lc_session_manifest_get(session, root, got);
   }
   lancec_dataset *ds = lc_calloc(1, sizeof(*ds));
   if (!ds) {
     lc_free(path);
+    lc_manifest_free(cached);
     return lc_err(err, LANCEC_ENOMEM, "out of memory");
   }
   ds->refcount = 1;
   ds->io = lc_io_ref(io);
+  ds->session = lc_session_ref(session);
   ds->root = lc_strdup(root);
   if (!ds->root) rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
-  if (rc == 0) rc = lc_manifest_read(&ds->manifest, io, path, err);
-  if (rc == 0 && ds->manifest->version != got)
-    rc = lc_err(err, LANCEC_ECORRUPT, "%s: manifest records version %" PRIu64 " but its name says %" PRIu64,
-                path, ds->manifest->version, got);
-  if (rc == 0) rc = build_indices(ds, err);
-  if (rc == 0) rc = lc_legacy_fixup_dataset(ds, err); /* legacy v1: physical_rows from the files */
+  if (cached) {
+    ds->manifest = cached; /* already checked and fixed up */
+    if (rc == 0) rc = build_indices(ds, err);
+  } else {
+    if (rc == 0) rc = lc_manifest_read(&ds->manifest, io, path, err);
+    if (rc == 0 && ds->manifest->version != got)
+      rc = lc_err(err, LANCEC_ECORRUPT, "%s: manifest records version %" PRIu64 " but its name says %" PRIu64,
+                  path, ds->manifest->version, got);
+    if (rc == 0) rc = build_indices(ds, err);
+    if (rc == 0) rc = lc_legacy_fixup_dataset(ds, err); /* legacy v1: physical_rows from the files */
+    if (rc == 0) lc_session_manifest_put(session, root, ds->manifest);
+  }
   lc_free(path);
   if (rc) {
     lancec_dataset_free(ds);

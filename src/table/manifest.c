@@ -9,8 +9,10 @@
   (LC_FLAG_DELETION_FILES | LC_FLAG_STABLE_ROW_IDS | LC_FLAG_USE_V2_FORMAT_DEPRECATED |       \
    LC_FLAG_TABLE_CONFIG | LC_FLAG_BASE_PATHS | LC_FLAG_DISABLE_TRANSACTION_FILE)
 
+void lc_manifest_ref(lc_manifest *m) { __atomic_add_fetch(&m->extra_refs, 1, __ATOMIC_SEQ_CST); }
+
 void lc_manifest_free(lc_manifest *m) {
-  if (!m) return;
+  if (!m || __atomic_fetch_sub(&m->extra_refs, 1, __ATOMIC_SEQ_CST) > 0) return;
   if (m->pb) lance__table__manifest__free_unpacked(m->pb, NULL);
   if (m->indices) lance__table__index_section__free_unpacked(m->indices, NULL);
   lc_schema_free(m->schema);

@@ -4,6 +4,8 @@
 #ifndef LC_TABLE_H
 #define LC_TABLE_H
 
+#include <pthread.h>
+
 #include "common/common.h"
 #include "io/io.h"
 #include "lance_table.pb-c.h"
@@ -23,6 +25,7 @@ typedef struct lc_manifest {
   size_t raw_len;
   Lance__Table__IndexSection *indices; /* NULL if the version has none */
   char *data_format;           /* "2.1", "2.2", "2.0", "0.1" (inferred if absent) */
+  int extra_refs;              /* lc_manifest_ref count (0 = one owner) */
 } lc_manifest;
 
 /* Reader feature flags lancec honours (table-format.md §6). */
@@ -39,7 +42,10 @@ typedef struct lc_manifest {
 LC_INTERNAL int lc_manifest_decode(lc_manifest **out, uint8_t *raw, size_t len, const char *name,
                                    lancec_error *err);
 LC_INTERNAL int lc_manifest_read(lc_manifest **out, lc_io *io, const char *path, lancec_error *err);
+/* Drop one reference (the last one frees). */
 LC_INTERNAL void lc_manifest_free(lc_manifest *m);
+/* Take one more reference (shared read-only, e.g. by a session cache). */
+LC_INTERNAL void lc_manifest_ref(lc_manifest *m);
 
 /* The transaction of a manifest (inline section, else the .txn file), or
  * NULL in *out when the manifest records none. Caller frees with
@@ -127,8 +133,36 @@ typedef struct lc_dataset_index {
   uint64_t dataset_version;
 } lc_dataset_index;
 
+struct lancec_session {
+  int refcount;
+  struct lc_cache *meta;      /* manifests, opened data files, deletion vectors */
+  uint64_t index_cache_bytes;
+  pthread_mutex_t mu;         /* guards the lazy index cache creation */
+  void *index_cache;          /* created by the index module on first use */
+  void (*index_cache_free)(void *);
+  void (*index_cache_stats)(void *, lancec_cache_stats *);
+};
+
+LC_INTERNAL lancec_session *lc_session_ref(lancec_session *s);
+/* Cached manifest of (root, version) with a reference for the caller, or NULL. */
+LC_INTERNAL lc_manifest *lc_session_manifest_get(lancec_session *s, const char *root, uint64_t version);
+LC_INTERNAL void lc_session_manifest_put(lancec_session *s, const char *root, lc_manifest *m);
+/* lc_file_open through the session's cache (s may be NULL). */
+struct lc_file;
+LC_INTERNAL int lc_session_file_open(lancec_session *s, struct lc_file **out, lc_io *io, const char *path,
+                                     uint64_t size_hint, lancec_error *err);
+/* lc_deletion_read through the session's cache (s may be NULL). */
+LC_INTERNAL int lc_session_deletion_read(lancec_session *s, lc_io *io, const char *root, const lc_manifest *m,
+                                         const Lance__Table__DataFragment *frag, uint32_t **rows, size_t *n,
+                                         lancec_error *err);
+/* The session's index cache, created with create(index_cache_bytes) on
+ * first use; NULL without a session or with a zero budget. */
+LC_INTERNAL void *lc_session_index_cache(lancec_session *s, void *(*create)(uint64_t bytes), void (*destroy)(void *),
+                                         void (*stats)(void *, lancec_cache_stats *));
+
 struct lancec_dataset {
   int refcount;    /* lc_dataset_ref / lancec_dataset_free */
+  lancec_session *session; /* or NULL */
   lc_io *io;
   char *root;      /* dataset root path inside io */
   char *uri;       /* as given by the user */

@@ -406,8 +406,10 @@ typedef struct lancec_write_options {
   int64_t max_rows_per_file;          /* <= 0: 1048576 */
   int64_t max_rows_per_group;         /* <= 0: 1024 (also the small-file limit) */
   int64_t max_bytes_per_file;         /* <= 0: 90 GiB */
-  const char* data_storage_version;   /* NULL: "2.2" (new) / the dataset's (append);
-                                         "2.1" and "2.2" accepted */
+  const char* data_storage_version;   /* "2.0", "2.1" or "2.2". NULL: "2.2" for a new
+                                         dataset, the dataset's for an overwrite; an
+                                         append always keeps the dataset's version.
+                                         2.0 refuses null structs (LANCEC_EUNSUPPORTED) */
   /* free-form key/value config recorded in the manifest's config map */
   const char* const* config_keys;
   const char* const* config_values;
@@ -433,7 +435,9 @@ typedef struct lancec_write_result {
  * Errors: LANCEC_EEXISTS (create on an existing dataset), LANCEC_ENOTFOUND
  * (append to a missing dataset), LANCEC_ETYPE (a column cannot be converted;
  * the message names the column and both types, or a null in a non-nullable
- * column), LANCEC_ECONFLICT (retries exhausted). `result` may be NULL.
+ * column), LANCEC_EUNSUPPORTED (a data storage version or column kind that
+ * cannot be written, e.g. a null struct in 2.0), LANCEC_ECONFLICT (retries
+ * exhausted). `result` may be NULL.
  */
 LANCEC_API int lancec_write(const char* uri, struct ArrowArrayStream* data,
                             const lancec_write_options* opts,

@@ -3,7 +3,7 @@
  *   lancec write URI --input FILE|- [--input-format csv|jsonl|arrow]
  *                [--mode create|append|overwrite] [--schema SCHEMA]
  *                [--max-rows-per-file N] [--max-rows-per-group N]
- *                [--max-bytes-per-file N] [--data-storage-version 2.1|2.2]
+ *                [--max-bytes-per-file N] [--data-storage-version 2.0|2.1|2.2]
  *                [--config k=v]...
  *   lancec delete URI --where FILTER
  *
@@ -40,7 +40,8 @@ static const char write_usage[] =
     "  --max-rows-per-file N        (default 1048576)\n"
     "  --max-rows-per-group N       (default 1024)\n"
     "  --max-bytes-per-file N       (default 90 GiB)\n"
-    "  --data-storage-version V     2.1 | 2.2 (default 2.2, or the dataset's when appending)\n"
+    "  --data-storage-version V     2.0 | 2.1 | 2.2 (default 2.2, or the dataset's when appending\n"
+    "                               or overwriting)\n"
     "  --config k=v                 recorded in the manifest config (repeatable)\n"
     "usage: lancec delete URI --where FILTER\n";
 
@@ -170,8 +171,8 @@ int lc_cli_cmd_write(int argc, char **argv) {
         break;
       }
       case O_DSV:
-        if (strcmp(optarg, "2.1") && strcmp(optarg, "2.2")) {
-          snprintf(msg, sizeof msg, "--data-storage-version must be 2.1 or 2.2 (got '%s')", optarg);
+        if (strcmp(optarg, "2.0") && strcmp(optarg, "2.1") && strcmp(optarg, "2.2")) {
+          snprintf(msg, sizeof msg, "--data-storage-version must be 2.0, 2.1 or 2.2 (got '%s')", optarg);
           status = die_usage(msg);
           goto out;
         }

@@ -1,6 +1,6 @@
-/* Writing Lance data files (file format 2.1 / 2.2): the inverse of
+/* Writing Lance data files (file formats 2.0 / 2.1 / 2.2): the inverse of
  * src/file/file.h. One writer produces one file; batches are shredded into
- * per-leaf-column levels + values as they arrive and pages are encoded and
+ * per-column levels + values as they arrive and pages are encoded and
  * streamed out through the io writer as soon as a column has buffered about
  * 8 MiB (see docs/writer.md for the encoding choices). */
 #ifndef LC_FILE_WRITER_H
@@ -12,14 +12,16 @@
 
 typedef struct lc_file_writer lc_file_writer;
 typedef struct lc_file_writer_options {
-  uint16_t major, minor; /* 2.1 or 2.2 (default 2.2 when both 0) */
+  uint16_t major, minor; /* 2.0, 2.1 or 2.2 (default 2.2 when both 0); 2.0 may also be given
+                            as its footer version 0.3 */
 } lc_file_writer_options;
 
 /* `schema`: field ids already assigned (lc_field->id >= 0 for every Lance field; synthesised FSL
  * items / dict values keep -1). Writes the file with lc_io_writer_open (streaming; see src/io/io.h:
  * lc_io_writer_open / _write / _close / _abort) so nothing is visible at `path` until finish.
  * The schema must outlive the writer. LANCEC_EUNSUPPORTED for column kinds this writer does not
- * produce (packed structs, blobs, FSL of struct / bool / variable width, map in 2.1). */
+ * produce (FSL of struct / variable width, FSL of bool in 2.1 / 2.2, map in 2.0 / 2.1, blob v2
+ * outside 2.2; in 2.0 also a null struct, refused at write time). */
 LC_INTERNAL int lc_file_writer_new(lc_file_writer **out, lc_io *io, const char *path,
                                    const lc_schema *schema, const lc_file_writer_options *opts,
                                    lancec_error *err);

@@ -2,7 +2,8 @@
  * column discovery (file-format-2.1.md §1.8, same walk as
  * lc_file_colmap_from_schema), shredding Arrow batches into rep/def levels
  * and dense values (§3.1.5), and the container (§1). Page encoding lives in
- * writer_page.c. */
+ * writer_page.c; file format 2.0 (same API and container, other columns
+ * and page encodings) in writer_v20.c. */
 #include <strings.h>
 
 #include "arrow/arrow.h"
@@ -365,6 +366,7 @@ static void writer_free(lc_file_writer *w) {
   lc_buf_free(&w->p_a);
   lc_buf_free(&w->p_b);
   lc_buf_free(&w->p_c);
+  lc_w20_free(w->v20);
   lc_free(w);
 }
 
@@ -373,29 +375,39 @@ int lc_file_writer_new(lc_file_writer **out, lc_io *io, const char *path, const 
   *out = NULL;
   uint16_t major = opts ? opts->major : 0, minor = opts ? opts->minor : 0;
   if (major == 0 && minor == 0) major = 2, minor = 2;
-  if (major != 2 || (minor != 1 && minor != 2))
-    return lc_err(err, LANCEC_EUNSUPPORTED, "file format %u.%u is not written (2.1 and 2.2 are)", major, minor);
+  bool v20 = (major == 2 && minor == 0) || (major == 0 && minor == 3);
+  if (!v20 && (major != 2 || (minor != 1 && minor != 2)))
+    return lc_err(err, LANCEC_EUNSUPPORTED, "file format %u.%u is not written (2.0, 2.1 and 2.2 are)", major,
+                  minor);
   lc_file_writer *w = lc_calloc(1, sizeof *w);
   if (!w) return OOM(err);
   w->schema = schema;
-  w->major = major;
-  w->minor = minor;
-  colwalk cw;
-  memset(&cw, 0, sizeof cw);
-  cw.w = w;
+  w->major = v20 ? 2 : major;
+  w->minor = v20 ? 0 : minor;
   int rc = 0;
-  for (size_t i = 0; i < schema->n_fields && !rc; i++) {
-    cw.top = (int)i;
-    cw.depth = 0;
-    rc = walk(&cw, schema->fields[i], 0, err);
+  if (v20) {
+    rc = lc_w20_new(w, err);
+    if (rc) {
+      writer_free(w);
+      return rc;
+    }
+  } else {
+    colwalk cw;
+    memset(&cw, 0, sizeof cw);
+    cw.w = w;
+    for (size_t i = 0; i < schema->n_fields && !rc; i++) {
+      cw.top = (int)i;
+      cw.depth = 0;
+      rc = walk(&cw, schema->fields[i], 0, err);
+    }
+    if (rc) {
+      lc_buf_free(&cw.cols);
+      writer_free(w);
+      return rc;
+    }
+    w->n_cols = cw.cols.len / sizeof(wcol);
+    w->cols = (wcol *)lc_buf_steal(&cw.cols, NULL);
   }
-  if (rc) {
-    lc_buf_free(&cw.cols);
-    writer_free(w);
-    return rc;
-  }
-  w->n_cols = cw.cols.len / sizeof(wcol);
-  w->cols = (wcol *)lc_buf_steal(&cw.cols, NULL);
   rc = lc_io_writer_open(io, path, &w->iow, err);
   if (rc) {
     writer_free(w);
@@ -409,6 +421,7 @@ uint64_t lc_file_writer_rows(const lc_file_writer *w) { return w->rows; }
 
 uint64_t lc_file_writer_bytes(const lc_file_writer *w) {
   uint64_t b = w->pos;
+  if (w->v20) return b + lc_w20_pending(w);
   for (size_t i = 0; i < w->n_cols; i++) {
     const wcol *c = &w->cols[i];
     b += c->rep.len + c->def.len + c->vals.len + c->ends.len;
@@ -894,6 +907,11 @@ int lc_file_writer_write(lc_file_writer *w, const struct ArrowArray *batch, lanc
         lc_bits_count_zero(a->buffers[0], a->offset + batch->offset, batch->length))
       return lc_err(err, LANCEC_ETYPE, "column '%s' is not nullable but has nulls", f->name);
   }
+  if (w->v20) {
+    int rc = lc_w20_write(w, batch, err);
+    if (rc) w->failed = true;
+    return rc;
+  }
   const int64_t slice = 16384;
   for (int64_t r0 = 0; r0 < batch->length; r0 += slice) {
     int64_t n = batch->length - r0 < slice ? batch->length - r0 : slice;
@@ -911,51 +929,53 @@ int lc_file_writer_write(lc_file_writer *w, const struct ArrowArray *batch, lanc
   return 0;
 }
 
-int lc_file_writer_finish(lc_file_writer *w, uint64_t *num_rows, uint64_t *file_size, lancec_error *err) {
-  int rc = 0;
-  if (w->failed) rc = lc_err(err, LANCEC_EINVAL, "the file writer failed earlier");
-  for (size_t k = 0; k < w->n_cols && !rc; k++)
-    if (w->cols[k].n_rows) rc = lc_w_flush_page(w, &w->cols[k], err);
+int lc_w_finish_container(lc_file_writer *w, const lc_pbw *const *pages, const bool *blob, size_t n_cols,
+                          uint16_t fmajor, uint16_t fminor, lancec_error *err) {
   lc_pbw fd = {0}, tail = {0};
-  uint64_t gpos = 0, gbuf_len = 0;
-  if (!rc) rc = file_descriptor(w->schema, w->rows, &fd, err);
+  int rc = file_descriptor(w->schema, w->rows, &fd, err);
   if (!rc) {
     /* global buffer 0 at the aligned end of the data, no padding after it */
-    gpos = w->pos;
-    gbuf_len = fd.b.len;
+    uint64_t gpos = w->pos, gbuf_len = fd.b.len;
     lc_pb_raw(&tail, fd.b.data, fd.b.len);
     uint64_t cm_start = gpos + gbuf_len;
-    uint64_t *cmo = lc_calloc(w->n_cols ? w->n_cols : 1, 16);
+    uint64_t *cmo = lc_calloc(n_cols ? n_cols : 1, 16);
     if (!cmo) rc = OOM(err);
     uint64_t p = cm_start;
-    for (size_t k = 0; k < w->n_cols && !rc; k++) {
-      lc_pbw cm = {0}, enc = {0}, direct = {0}, any = {0}, ce = {0}, empty = {0};
-      /* ColumnEncoding{values: Empty} */
-      lc_pb_msg(&ce, 1, &empty);
+    for (size_t k = 0; k < n_cols && !rc; k++) {
+      lc_pbw cm = {0}, enc = {0}, direct = {0}, any = {0}, ce = {0}, empty = {0}, inner = {0}, bl = {0};
+      /* ColumnEncoding{values: Empty}, or {blob: {inner: {values: Empty}}} */
+      if (blob && blob[k]) {
+        lc_pb_msg(&inner, 1, &empty);
+        lc_pb_msg(&bl, 1, &inner);
+        lc_pb_msg(&ce, 3, &bl);
+      } else {
+        lc_pb_msg(&ce, 1, &empty);
+      }
       static const char url[] = "/lance.encodings.ColumnEncoding";
       lc_pb_bytes(&any, 1, url, sizeof url - 1);
       lc_pb_msg(&any, 2, &ce);
       lc_pb_msg(&direct, 1, &any);
       lc_pb_msg(&enc, 2, &direct);
       lc_pb_msg(&cm, 1, &enc);
-      lc_pb_raw(&cm, w->cols[k].pages.b.data, w->cols[k].pages.b.len);
-      if (w->cols[k].pages.oom) cm.oom = true;
+      lc_pb_raw(&cm, pages[k]->b.data, pages[k]->b.len);
+      if (pages[k]->oom) cm.oom = true;
       cmo[2 * k] = p;
       cmo[2 * k + 1] = cm.b.len;
       p += cm.b.len;
       lc_pb_raw(&tail, cm.b.data, cm.b.len);
       if (cm.oom) rc = OOM(err);
       lc_pbw_free(&cm), lc_pbw_free(&enc), lc_pbw_free(&direct), lc_pbw_free(&any), lc_pbw_free(&ce);
+      lc_pbw_free(&inner), lc_pbw_free(&bl);
     }
     if (!rc) {
       uint64_t cmo_start = p;
-      for (size_t k = 0; k < w->n_cols; k++) {
+      for (size_t k = 0; k < n_cols; k++) {
         uint8_t e[16];
         lc_st64(e, cmo[2 * k]);
         lc_st64(e + 8, cmo[2 * k + 1]);
         lc_pb_raw(&tail, e, 16);
       }
-      uint64_t gbo_start = cmo_start + 16 * w->n_cols;
+      uint64_t gbo_start = cmo_start + 16 * n_cols;
       uint8_t g[16], foot[40];
       lc_st64(g, gpos);
       lc_st64(g + 8, gbuf_len);
@@ -964,9 +984,9 @@ int lc_file_writer_finish(lc_file_writer *w, uint64_t *num_rows, uint64_t *file_
       lc_st64(foot + 8, cmo_start);
       lc_st64(foot + 16, gbo_start);
       lc_st32(foot + 24, 1);
-      lc_st32(foot + 28, (uint32_t)w->n_cols);
-      lc_st16(foot + 32, w->major);
-      lc_st16(foot + 34, w->minor);
+      lc_st32(foot + 28, (uint32_t)n_cols);
+      lc_st16(foot + 32, fmajor);
+      lc_st16(foot + 34, fminor);
       memcpy(foot + 36, "LANC", 4);
       lc_pb_raw(&tail, foot, 40);
       if (tail.oom) rc = OOM(err);
@@ -982,6 +1002,23 @@ int lc_file_writer_finish(lc_file_writer *w, uint64_t *num_rows, uint64_t *file_
   }
   lc_pbw_free(&fd);
   lc_pbw_free(&tail);
+  return rc;
+}
+
+int lc_file_writer_finish(lc_file_writer *w, uint64_t *num_rows, uint64_t *file_size, lancec_error *err) {
+  int rc = 0;
+  if (w->failed) rc = lc_err(err, LANCEC_EINVAL, "the file writer failed earlier");
+  if (!rc && w->v20) {
+    rc = lc_w20_finish(w, err);
+  } else if (!rc) {
+    for (size_t k = 0; k < w->n_cols && !rc; k++)
+      if (w->cols[k].n_rows) rc = lc_w_flush_page(w, &w->cols[k], err);
+    const lc_pbw **pages = lc_calloc(w->n_cols ? w->n_cols : 1, sizeof(*pages));
+    if (!pages && !rc) rc = OOM(err);
+    for (size_t k = 0; k < w->n_cols && !rc; k++) pages[k] = &w->cols[k].pages;
+    if (!rc) rc = lc_w_finish_container(w, pages, NULL, w->n_cols, w->major, w->minor, err);
+    lc_free(pages);
+  }
   if (!rc) {
     if (num_rows) *num_rows = w->rows;
     if (file_size) *file_size = w->pos;

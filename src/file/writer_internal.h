@@ -1,5 +1,6 @@
 /* Internals of the data-file writer (writer.c: API, schema, shredding,
- * container; writer_page.c: page layouts and chunking). */
+ * container; writer_page.c: page layouts and chunking; writer_v20.c: file
+ * format 2.0). */
 #ifndef LC_WRITER_INTERNAL_H
 #define LC_WRITER_INTERNAL_H
 
@@ -54,6 +55,8 @@ typedef struct wcol {
   lc_pbw pages; /* serialized ColumnMetadata.pages entries */
 } wcol;
 
+typedef struct lc_w20 lc_w20; /* file format 2.0 state (writer_v20.c) */
+
 struct lc_file_writer {
   lc_io_writer *iow;
   const lc_schema *schema;
@@ -66,6 +69,7 @@ struct lc_file_writer {
   lc_buf s_rep[2], s_def[2], s_idx[2];
   /* page scratch */
   lc_buf p_a, p_b, p_c;
+  lc_w20 *v20; /* non-NULL: a 2.0 file (cols unused) */
 };
 
 #define W_PAGE_BYTES ((size_t)8 << 20)
@@ -75,5 +79,18 @@ LC_INTERNAL int lc_w_flush_page(lc_file_writer *w, wcol *c, lancec_error *err);
 /* writer.c */
 LC_INTERNAL int lc_w_write_buffer(lc_file_writer *w, const void *data, size_t len, uint64_t *pos,
                                   lancec_error *err);
+/* Everything after the data: global buffer 0 (the FileDescriptor), one
+ * ColumnMetadata per column (ColumnEncoding `values`, or `blob{inner{values}}`
+ * where blob[k]; then the serialized Page entries pages[k]), the CMO / GBO
+ * tables and the footer with version (fmajor, fminor); closes the io writer. */
+LC_INTERNAL int lc_w_finish_container(lc_file_writer *w, const lc_pbw *const *pages, const bool *blob,
+                                      size_t n_cols, uint16_t fmajor, uint16_t fminor, lancec_error *err);
+
+/* writer_v20.c: file format 2.0 (footer (0,3)), same API contract */
+LC_INTERNAL int lc_w20_new(lc_file_writer *w, lancec_error *err); /* sets w->v20 */
+LC_INTERNAL int lc_w20_write(lc_file_writer *w, const struct ArrowArray *batch, lancec_error *err);
+LC_INTERNAL int lc_w20_finish(lc_file_writer *w, lancec_error *err); /* last pages + container */
+LC_INTERNAL uint64_t lc_w20_pending(const lc_file_writer *w);
+LC_INTERNAL void lc_w20_free(lc_w20 *s);
 
 #endif

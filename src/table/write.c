@@ -282,7 +282,11 @@ static lc_schema *schema_clone(const lc_schema *s) {
 }
 
 static int parse_format(const char *v, lc_file_writer_options *fo, const char **name, lancec_error *err) {
-  if (!strcmp(v, "2.1")) {
+  if (!strcmp(v, "2.0")) {
+    fo->major = 2; /* footer (0,3); DataFile and manifest record 2.0 (file-format-2.0 §0) */
+    fo->minor = 0;
+    *name = "2.0";
+  } else if (!strcmp(v, "2.1")) {
     fo->major = 2;
     fo->minor = 1;
     *name = "2.1";
@@ -291,8 +295,8 @@ static int parse_format(const char *v, lc_file_writer_options *fo, const char **
     fo->minor = 2;
     *name = "2.2";
   } else {
-    return lc_err(err, LANCEC_EUNSUPPORTED, "data storage version '%s' cannot be written (2.1 and 2.2 can)",
-                  v);
+    return lc_err(err, LANCEC_EUNSUPPORTED,
+                  "data storage version '%s' cannot be written (2.0, 2.1 and 2.2 can)", v);
   }
   return 0;
 }
@@ -373,8 +377,8 @@ int lc_write_io(lc_io *io, const char *root, struct ArrowArrayStream *data, cons
   /* target schema and data format */
   const char *format = NULL;
   if (opts->mode == LANCEC_WRITE_APPEND) {
-    format = prev->data_format;
-    if (strcmp(format, "2.1") && strcmp(format, "2.2")) {
+    format = prev->data_format; /* an append keeps the dataset's version, as Lance does */
+    if (strcmp(format, "2.0") && strcmp(format, "2.1") && strcmp(format, "2.2")) {
       rc = lc_err(err, LANCEC_EUNSUPPORTED,
                   "%s: appending to a dataset with data storage version %s is not supported", root, format);
       goto done;
@@ -401,7 +405,8 @@ int lc_write_io(lc_io *io, const char *root, struct ArrowArrayStream *data, cons
     st.target = schema_clone(prev->schema);
   } else {
     const char *want = opts->data_storage_version ? opts->data_storage_version
-                       : prev && (!strcmp(prev->data_format, "2.1") || !strcmp(prev->data_format, "2.2"))
+                       : prev && (!strcmp(prev->data_format, "2.0") || !strcmp(prev->data_format, "2.1") ||
+                                  !strcmp(prev->data_format, "2.2"))
                            ? prev->data_format
                            : "2.2";
     rc = parse_format(want, &st.fopts, &format, err);
@@ -474,7 +479,8 @@ int lc_write_io(lc_io *io, const char *root, struct ArrowArrayStream *data, cons
   /* the operation */
   {
     lc_file_colmap cm;
-    rc = lc_file_colmap_from_schema(st.target, &cms, &cm, err);
+    rc = st.fopts.minor == 0 ? lc_file_colmap_v20_from_schema(st.target, &cms, &cm, err)
+                             : lc_file_colmap_from_schema(st.target, &cms, &cm, err);
     if (rc) goto done;
     Lance__Table__DataFragment **frags = lc_arena_alloc(&a, (st.n_files + 1) * sizeof(*frags));
     if (!frags) goto oom;
@@ -492,7 +498,8 @@ int lc_write_io(lc_io *io, const char *root, struct ArrowArrayStream *data, cons
       df->column_indices = (int32_t *)cm.column_indices;
       df->has_file_major_version = true;
       df->file_major_version = st.fopts.major;
-      df->has_file_minor_version = true;
+      /* 2.0 is recorded as (2, 0) with the minor omitted, as Lance writes it */
+      df->has_file_minor_version = st.fopts.minor != 0;
       df->file_minor_version = st.fopts.minor;
       df->has_file_size_bytes = st.files[i].size != 0;
       df->file_size_bytes = st.files[i].size;

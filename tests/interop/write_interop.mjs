@@ -5,15 +5,19 @@
 //
 // A. Corpus round trip: `lancec scan SRC --format arrow | lancec write DST
 //    --input - --input-format arrow` for every dataset of shared/corpus/public
-//    (latest version; file formats 2.1 and 2.2 as targets); real Lance reads DST
-//    and its rows must equal SRC's expected rows.
+//    (latest version; file formats 2.2, 2.1 and 2.0 as targets; no maps below
+//    2.2, no columns with null structs in 2.0); real Lance reads DST and its
+//    rows must equal SRC's expected rows.
 // B. Versions: lancec builds a multi-version dataset (create, append, delete,
-//    overwrite) from typed corpus data; real Lance's checkout of every version
-//    returns exactly that version's rows, and `lancec versions` agrees with real
-//    Lance's version list.
+//    overwrite) from typed corpus data in file formats 2.2, 2.1 and 2.0; real
+//    Lance's checkout of every version returns exactly that version's rows, and
+//    `lancec versions` agrees with real Lance's version list. 2.0 stores no
+//    struct validity: columns with null structs are left out there, after
+//    checking that lancec and real Lance both refuse them.
 // C. Cross appends: real Lance appends to / deletes from a dataset lancec
 //    created, lancec appends to / deletes from one real Lance created; each
-//    side reads back what the other wrote.
+//    side reads back what the other wrote. The same for file format 2.0: the
+//    appended data files stay 2.0 whoever appends.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -102,6 +106,42 @@ const SKIP = {
 // Cases the writer does not handle yet (listed in docs/status.md); removed as they land.
 const WRITER_GAPS = {};
 
+// footer (major.minor) of every data file of a dataset; 2.0 files say 0.3
+function fileVersions(ds) {
+  const d = path.join(ds, "data");
+  return fs.readdirSync(d).filter((f) => f.endsWith(".lance")).sort().map((f) => {
+    const b = fs.readFileSync(path.join(d, f));
+    return `${b.readUInt16LE(b.length - 8)}.${b.readUInt16LE(b.length - 6)}`;
+  });
+}
+const footerOf = (fmt) => (fmt === "2.0" ? "0.3" : fmt);
+// whether a value of field f (corpus meta schema) holds a null struct at any level
+function hasNullStruct(f, v) {
+  const isStruct = /^struct</.test(f.type);
+  if (v === null || v === undefined) return isStruct;
+  const kids = f.children || [];
+  if (isStruct) return kids.some((c) => hasNullStruct(c, v[c.name]));
+  if (Array.isArray(v) && kids.length === 1) return v.some((x) => hasNullStruct(kids[0], x));
+  return false;
+}
+// lancec and real Lance both refuse to write src's rows (with null structs) as 2.0
+async function bothRefuse20(src, name, arrowFile) {
+  const dst = path.join(tmp, `refuse20-${name}.lance`);
+  const w = sh(`${q(lancec)} scan ${q(src)} --format arrow > ${q(arrowFile)} && ${q(lancec)} write ${q(dst)} --input ${q(arrowFile)} --data-storage-version 2.0`);
+  if (w.status === 0) return "lancec wrote null structs to 2.0";
+  if (!/struct validity/.test(w.err)) return `lancec failed otherwise: ${w.err.trim()}`;
+  if (fs.existsSync(path.join(dst, "_versions")) || (fs.existsSync(path.join(dst, "data")) && fs.readdirSync(path.join(dst, "data")).length))
+    return "lancec left a version or data files behind";
+  const data = await (await (await lancedb.connect(path.dirname(src))).openTable(name)).query().toArrow();
+  const db = path.join(tmp, `refuse20-${name}-lance`);
+  try {
+    await (await lancedb.connect(db)).createTable("t", data, { storageOptions: { new_table_data_storage_version: "2.0" } });
+    return "real Lance wrote them (lancec refuses)";
+  } catch (e) {
+    return /struct/.test(e.message) ? null : `real Lance failed otherwise: ${e.message}`;
+  }
+}
+
 // ---------------------------------------------------------------- A
 async function corpusRoundTrip() {
   const dir = path.join(shared, "corpus/public");
@@ -116,12 +156,25 @@ async function corpusRoundTrip() {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, mf), "utf8"));
     const src = path.join(dir, `${name}.lance`);
     const expected = path.join(dir, meta.expected_file);
-    for (const fmt of ["2.2", "2.1"]) {
+    for (const fmt of ["2.2", "2.1", "2.0"]) {
       const hasMap = JSON.stringify(meta.schema).includes("map<");
-      if (fmt === "2.1" && hasMap) continue;
+      if (fmt !== "2.2" && hasMap) continue;
       const label = `A ${name} → ${fmt}`;
       const dst = path.join(tmp, `A-${fmt.replace(".", "")}-${name}.lance`);
-      const w = sh(`${q(lancec)} scan ${q(src)} --format arrow | ${q(lancec)} write ${q(dst)} --input - --input-format arrow --data-storage-version ${fmt}`);
+      // 2.0 has no struct validity: columns with null structs are left out (B checks the refusal)
+      let exp = expected, columns = "", dropped = "";
+      if (fmt === "2.0" && JSON.stringify(meta.schema).includes("struct<")) {
+        const rows = readLines(expected).map((l) => JSON.parse(l));
+        const drop = meta.schema.filter((f) => rows.some((o) => hasNullStruct(f, o[f.name]))).map((f) => f.name);
+        if (drop.length) {
+          const kept = meta.schema.map((f) => f.name).filter((n) => !drop.includes(n));
+          columns = ` --columns ${q(kept.join(","))}`;
+          dropped = `, without ${drop.length} column(s) with null structs`;
+          exp = path.join(tmp, `A-${fmt}-${name}.expected.jsonl`);
+          fs.writeFileSync(exp, rows.map((o) => stringifyRow(Object.fromEntries(kept.map((k) => [k, o[k]])))).join("\n") + "\n");
+        }
+      }
+      const w = sh(`${q(lancec)} scan ${q(src)}${columns} --format arrow | ${q(lancec)} write ${q(dst)} --input - --input-format arrow --data-storage-version ${fmt}`);
       if (w.status !== 0) {
         bad(label, `write failed: ${w.err.trim()}`);
         continue;
@@ -130,8 +183,8 @@ async function corpusRoundTrip() {
         const prefix = path.join(tmp, `A-${fmt}-${name}-dump`, name);
         fs.mkdirSync(path.dirname(prefix), { recursive: true });
         const dm = await lanceDump(dst, prefix, false, meta);
-        const why = cmp(expected, path.join(path.dirname(prefix), dm.expected_file), path.join(dir, mf));
-        why ? bad(label, `real Lance read different rows: ${why}`) : ok(label, `${meta.row_count} rows`);
+        const why = cmp(exp, path.join(path.dirname(prefix), dm.expected_file), path.join(dir, mf));
+        why ? bad(label, `real Lance read different rows: ${why}`) : ok(label, `${meta.row_count} rows${dropped}`);
       } catch (e) {
         bad(label, `real Lance failed to read: ${e.message}`);
       }
@@ -158,16 +211,30 @@ async function versionsMatrix() {
       console.log(`skip B ${name}: no integer key column`);
       continue;
     }
-    for (const fmt of ["2.2", "2.1"]) {
+    for (const fmt of ["2.2", "2.1", "2.0"]) {
       const label = `B ${name} (${fmt})`;
       const src = path.join(dir, `${name}.lance`);
       const dst = path.join(tmp, `B-${fmt.replace(".", "")}-${name}.lance`);
-      const arrowFile = path.join(tmp, `B-${name}.arrows`);
-      const r = sh(`${q(lancec)} scan ${q(src)} --format arrow > ${q(arrowFile)}`);
+      const arrowFile = path.join(tmp, `B-${fmt}-${name}.arrows`);
+      // 2.0: columns holding null structs cannot be written (checked below), the others are
+      let S = readLines(path.join(dir, meta.expected_file));
+      let columns = "";
+      if (fmt === "2.0") {
+        const rows = S.map((l) => JSON.parse(l));
+        const drop = meta.schema.filter((f) => rows.some((o) => hasNullStruct(f, o[f.name]))).map((f) => f.name);
+        if (drop.length) {
+          const why = await bothRefuse20(src, name, arrowFile);
+          why ? bad(`${label} null structs`, why) : ok(`${label} null structs`, `lancec and real Lance refuse ${drop.join(", ")}`);
+          const kept = meta.schema.map((f) => f.name).filter((n) => !drop.includes(n));
+          columns = ` --columns ${q(kept.join(","))}`;
+          S = rows.map((o) => stringifyRow(Object.fromEntries(kept.map((k) => [k, o[k]]))));
+        }
+      }
+      const r = sh(`${q(lancec)} scan ${q(src)}${columns} --format arrow > ${q(arrowFile)}`);
       if (r.status !== 0) { bad(label, r.err); continue; }
       const half = Math.floor(meta.row_count / 2);
-      const halfFile = path.join(tmp, `B-${name}-half.arrows`);
-      sh(`${q(lancec)} scan ${q(src)} --format arrow --limit ${half} > ${q(halfFile)}`);
+      const halfFile = path.join(tmp, `B-${fmt}-${name}-half.arrows`);
+      sh(`${q(lancec)} scan ${q(src)}${columns} --format arrow --limit ${half} > ${q(halfFile)}`);
       const steps = [
         [`${q(lancec)} write ${q(dst)} --input ${q(arrowFile)} --mode create --data-storage-version ${fmt}`],
         [`${q(lancec)} write ${q(dst)} --input ${q(arrowFile)} --mode append`],
@@ -181,7 +248,6 @@ async function versionsMatrix() {
       }
       if (failedStep) { bad(label, failedStep); continue; }
       // expected rows per version
-      const S = readLines(path.join(dir, meta.expected_file));
       const keyOf = (l) => Number(JSON.parse(l)[keyCol.name]);
       const exp = {
         1: S,
@@ -215,7 +281,10 @@ async function versionsMatrix() {
         const lanceRows = dm.versions.map((v) => [v.version, v.row_count]);
         const lancecRows = rows.map((x) => [Number(x[0]), Number(x[2])]);
         if (JSON.stringify(lanceRows) !== JSON.stringify(lancecRows)) why ??= `versions differ: real Lance ${JSON.stringify(lanceRows)}, lancec ${JSON.stringify(lancecRows)}`;
-        why ? bad(label, why) : ok(label, "4 versions");
+        // every data file has the requested format (appends and overwrites keep it)
+        const fv = fileVersions(dst);
+        if (fv.some((v) => v !== footerOf(fmt))) why ??= `data file versions ${fv}, expected ${footerOf(fmt)}`;
+        why ? bad(label, why) : ok(label, `4 versions, ${fv.length} data files in ${fmt}`);
       } catch (e) {
         bad(label, `real Lance failed: ${e.message}`);
       }
@@ -279,6 +348,75 @@ async function crossAppends() {
         fs.writeFileSync(ef, rows.join("\n") + "\n");
         const why = cmp(ef, path.join(path.dirname(prefix), dm.expected_file), metaFile);
         why ? bad(label, why) : ok(label, `${rows.length} rows`);
+      } catch (e) {
+        bad(label, e.message);
+      }
+    }
+  }
+}
+
+// C for file format 2.0: an append keeps the dataset's format whoever appends.
+async function crossAppends20() {
+  const dir = path.join(shared, "corpus/public");
+  for (const name of ["types_int", "types_list"]) {
+    if (only && !only.has(name)) continue;
+    const metaFile = path.join(dir, `${name}.meta.json`);
+    const S = readLines(path.join(dir, `${name}.expected.jsonl`));
+    const rowOf = (l) => Number(JSON.parse(l).row);
+    // C3: real Lance creates a 2.0 dataset, lancec appends (no version asked) + deletes, real Lance reads
+    {
+      const label = `C 2.0 ${name}: real Lance creates → lancec append+delete → real Lance read`;
+      const db = path.join(tmp, `C3-${name}`);
+      const ds = path.join(db, "t.lance");
+      try {
+        const data = await (await (await lancedb.connect(dir)).openTable(name)).query().toArrow();
+        await (await lancedb.connect(db)).createTable("t", data, { storageOptions: { new_table_data_storage_version: "2.0" } });
+        const a = sh(`${q(lancec)} scan ${q(ds)} --format arrow --limit 300 | ${q(lancec)} write ${q(ds)} --input - --input-format arrow --mode append`);
+        const d = a.status === 0 ? sh(`${q(lancec)} delete ${q(ds)} --where ${q("row >= 550 OR row < 5")}`) : a;
+        if (d.status !== 0) throw new Error(d.err);
+        const fv = fileVersions(ds);
+        const info = lancecRun(["info", ds]).out;
+        let why = fv.length !== 2 || fv.some((v) => v !== "0.3") ? `data file versions ${fv}` : null;
+        if (!why && !/data storage version: 2\.0/.test(info)) why = `lancec info: ${info.split("\n").find((l) => /storage/.test(l))}`;
+        const prefix = path.join(tmp, `C3-${name}-dump`, "t");
+        fs.mkdirSync(path.dirname(prefix), { recursive: true });
+        const dm = await lanceDump(ds, prefix, false);
+        const ef = path.join(tmp, `C3-${name}.expected.jsonl`);
+        const rows = S.concat(S.slice(0, 300)).filter((l) => !(rowOf(l) >= 550 || rowOf(l) < 5));
+        fs.writeFileSync(ef, rows.join("\n") + "\n");
+        why ??= cmp(ef, path.join(path.dirname(prefix), dm.expected_file), metaFile);
+        why ? bad(label, why) : ok(label, `${rows.length} rows, data files ${fv.join(" ")}`);
+      } catch (e) {
+        bad(label, e.message);
+      }
+    }
+    // C4: lancec creates 2.0, real Lance appends + deletes and reads, lancec reads
+    {
+      const label = `C 2.0 ${name}: lancec creates → real Lance append+delete+read → lancec read`;
+      const db = path.join(tmp, `C4-${name}`);
+      fs.mkdirSync(db);
+      const ds = path.join(db, "t.lance");
+      const w = sh(`${q(lancec)} scan ${q(path.join(dir, name + ".lance"))} --format arrow | ${q(lancec)} write ${q(ds)} --input - --input-format arrow --data-storage-version 2.0`);
+      try {
+        if (w.status !== 0) throw new Error(w.err);
+        const t = await (await lancedb.connect(db)).openTable("t");
+        const data = await t.query().toArrow();
+        await t.add(data);
+        await t.delete("row < 100");
+        const fv = fileVersions(ds);
+        let why = fv.length !== 2 || fv.some((v) => v !== "0.3") ? `data file versions ${fv}` : null;
+        const ef = path.join(tmp, `C4-${name}.expected.jsonl`);
+        const rows = S.concat(S).filter((l) => rowOf(l) >= 100);
+        fs.writeFileSync(ef, rows.join("\n") + "\n");
+        const prefix = path.join(tmp, `C4-${name}-dump`, "t");
+        fs.mkdirSync(path.dirname(prefix), { recursive: true });
+        const dm = await lanceDump(ds, prefix, false);
+        why ??= cmp(ef, path.join(path.dirname(prefix), dm.expected_file), metaFile);
+        const lf = path.join(tmp, `C4-${name}.lancec.jsonl`);
+        const s2 = sh(`${q(lancec)} scan ${q(ds)} --format jsonl > ${q(lf)}`);
+        stripLeadingBom(lf);
+        why ??= s2.status !== 0 ? s2.err : cmp(ef, lf, metaFile);
+        why ? bad(label, why) : ok(label, `${rows.length} rows, data files ${fv.join(" ")}`);
       } catch (e) {
         bad(label, e.message);
       }
@@ -355,5 +493,6 @@ await corpusRoundTrip();
 await blobs();
 await versionsMatrix();
 await crossAppends();
+await crossAppends20();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

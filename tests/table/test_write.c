@@ -231,8 +231,17 @@ static void roundtrip(const char *format) {
   char *tmp = tu_tempdir();
   char *uri = lc_sprintf("%s/t.lance", tmp);
   lc_field *root = zoo_field();
-  drop_child(root, "fsl_fsl"); /* FSL of bool: not produced by the writer */
-  if (!strcmp(format, "2.1")) drop_child(root, "m");
+  bool v20 = !strcmp(format, "2.0");
+  if (!v20) drop_child(root, "fsl_fsl"); /* FSL of bool: written in 2.0 only */
+  if (strcmp(format, "2.2")) drop_child(root, "m");
+  if (v20) {
+    /* 2.0 stores no struct validity (null structs are refused): structs without nulls */
+    for (size_t i = 0; i < root->n_children; i++) {
+      lc_field *c = root->children[i];
+      if (!strcmp(c->name, "st")) c->nullable = false, c->children[2]->nullable = false;
+      if (!strcmp(c->name, "l_st")) c->children[0]->nullable = false;
+    }
+  }
   /* keep an oracle copy of the rows */
   enum { NB = 3, ROWS = 257 };
   struct ArrowArray in[NB];
@@ -353,6 +362,69 @@ static void test_roundtrip_all_types_22(void **state) {
 static void test_roundtrip_all_types_21(void **state) {
   (void)state;
   roundtrip("2.1");
+}
+static void test_roundtrip_all_types_20(void **state) {
+  (void)state;
+  roundtrip("2.0");
+}
+
+/* A 2.0 dataset stays 2.0: appends (whatever version is asked) and overwrites
+ * without a version write 2.0 files, recorded as Lance records them. */
+static void check_v20_files(const char *uri, uint64_t version, size_t nfrags) {
+  lc_manifest *m = read_manifest(uri, version);
+  assert_string_equal(m->pb->data_format->version, "2.0");
+  assert_string_equal(m->data_format, "2.0");
+  assert_int_equal(m->pb->n_fragments, nfrags);
+  for (size_t i = 0; i < m->pb->n_fragments; i++) {
+    const Lance__Table__DataFile *df = m->pb->fragments[i]->files[0];
+    assert_int_equal(df->file_major_version, 2);
+    assert_false(df->has_file_minor_version); /* (2, 0): the minor omitted */
+    /* every field has a column, in pre-order: id, s */
+    assert_int_equal(df->n_fields, 2);
+    assert_int_equal(df->column_indices[1], 1);
+    char *fp = lc_sprintf("%s/data/%s", uri, df->path);
+    size_t len = 0;
+    uint8_t *b = tu_read_file(fp, &len);
+    assert_non_null(b);
+    assert_int_equal(lc_le16(b + len - 8), 0); /* footer (0, 3) */
+    assert_int_equal(lc_le16(b + len - 6), 3);
+    free(b);
+    lc_free(fp);
+  }
+  lc_manifest_free(m);
+}
+
+static void test_v20_stays_v20(void **state) {
+  (void)state;
+  char *tmp = tu_tempdir();
+  char *uri = lc_sprintf("%s/v20.lance", tmp);
+  lancec_error err = {0};
+  lancec_write_result res;
+  lancec_write_options o = LANCEC_WRITE_OPTIONS_INIT;
+  o.data_storage_version = "2.0";
+  assert_ok(write_ids(uri, LANCEC_WRITE_CREATE, 0, 100, 30, &o, &res, &err), &err);
+  check_v20_files(uri, 1, 1);
+  assert_ok(write_ids(uri, LANCEC_WRITE_APPEND, 100, 50, 50, NULL, &res, &err), &err);
+  check_v20_files(uri, 2, 2);
+  lancec_write_options o22 = LANCEC_WRITE_OPTIONS_INIT;
+  o22.data_storage_version = "2.2";
+  assert_ok(write_ids(uri, LANCEC_WRITE_APPEND, 150, 10, 10, &o22, &res, &err), &err);
+  check_v20_files(uri, 3, 3);
+  size_t n = 0;
+  int64_t *ids = read_ids(uri, 0, &n);
+  assert_int_equal(n, 160);
+  for (size_t i = 0; i < n; i++) assert_int_equal(ids[i], (int64_t)i);
+  lc_free(ids);
+  assert_ok(write_ids(uri, LANCEC_WRITE_OVERWRITE, 0, 20, 20, NULL, &res, &err), &err);
+  check_v20_files(uri, 4, 1);
+  /* an overwrite that asks for another version changes it */
+  assert_ok(write_ids(uri, LANCEC_WRITE_OVERWRITE, 0, 20, 20, &o22, &res, &err), &err);
+  lc_manifest *m = read_manifest(uri, 5);
+  assert_string_equal(m->pb->data_format->version, "2.2");
+  lc_manifest_free(m);
+  tu_rmtree(tmp);
+  lc_free(tmp);
+  lc_free(uri);
 }
 
 /* ---- append / overwrite / versions ---------------------------------------------------- */
@@ -969,6 +1041,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip_all_types_22),
       cmocka_unit_test(test_roundtrip_all_types_21),
+      cmocka_unit_test(test_roundtrip_all_types_20),
+      cmocka_unit_test(test_v20_stays_v20),
       cmocka_unit_test(test_append_overwrite_versions),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_delete_filter),

@@ -1125,7 +1125,15 @@ int lc_scan_explain(lc_scan *st, char **out, lancec_error *err) {
   lc_buf_append(&b, "output columns: ", 16);
   field_list(&b, st->rfields, st->n_rfields);
   lc_buf_append(&b, "\n", 1);
-  bprintf(&b, "index: %s\n", st->index_text ? st->index_text : "none");
+  if (st->index_text) {
+    size_t l = strlen(st->index_text);
+    while (l && st->index_text[l - 1] == '\n') l--;
+    lc_buf_append(&b, "index: ", 7);
+    lc_buf_append(&b, st->index_text, l);
+    lc_buf_append(&b, "\n", 1);
+  } else {
+    lc_buf_append(&b, "index: none\n", 12);
+  }
   bprintf(&b, "fragments: %zu in the version, %zu to read, %zu pruned by the index, %zu not requested\n",
           st->plan_frags_total, st->n_frags, st->plan_frags_pruned_index, st->plan_frags_skipped);
   uint64_t vis = 0, phys = 0, fbytes = 0, obytes = 0, fbytes_all = 0, obytes_all = 0;

@@ -163,6 +163,13 @@ static int acc_values(v21_col *c, v21_acc *a, const lc_values *v, uint64_t lo, u
   if (lo + n > v->n)
     return V21_ERR(c, LANCEC_ECORRUPT, "decoded %llu values, needed %llu", (unsigned long long)v->n,
                    (unsigned long long)(lo + n));
+  if (v->fsst_table) { /* deferred FSST: decode only these values */
+    lc_values part;
+    LC_TRY(lc_fsst_slice(v, lo, n, &part, err));
+    int rc = acc_values(c, a, &part, 0, n, err);
+    lc_values_free(&part);
+    return rc;
+  }
   switch (a->vd.kind) {
     case VK_NONE: break;
     case VK_FIXED: {
@@ -898,6 +905,10 @@ static int mb_decode_cached(v21_col *c, v21_page *pg, size_t ci, uint64_t hint_e
     pg->cc_has_vals = false;
   }
   memset(&pg->cc_vals, 0, sizeof(pg->cc_vals));
+  /* random access touches few values of a chunk: keep FSST codes until asked */
+  pg->cc_vals.defer_fsst_ok = !c->scan && pg->mb->value_compression &&
+                              pg->mb->value_compression->compression_case ==
+                                  LANCE__ENCODINGS21__COMPRESSIVE_ENCODING__COMPRESSION_FSST;
   rc = lc_decode_miniblock(pg->mb->value_compression, v.bufs, v.sizes, (size_t)pg->mb->num_buffers,
                            ch->n_items, &pg->cc_vals, err);
   if (rc) {

@@ -179,13 +179,16 @@ void lc_values_free(lc_values *v) {
   if (!v->borrowed_data) lc_free(v->data);
   lc_free(v->offsets);
   for (int k = 0; k < LC_MAX_FSL_DEPTH; k++) lc_free(v->fsl_validity[k]);
+  lc_free(v->fsst_table);
   memset(v, 0, sizeof *v);
 }
 
 void lc_values_prepare(lc_values *v) {
   uint8_t *d = v->data;
   size_t cap = v->data_cap;
+  bool defer = v->defer_fsst_ok;
   memset(v, 0, sizeof *v);
+  v->defer_fsst_ok = defer;
   if (d && cap) {
     v->data = d;
     v->data_cap = cap;
@@ -256,6 +259,10 @@ void lc_values_move(lc_values *dst, lc_values *src) {
   dst->data_len = src->data_len;
   dst->data_cap = src->data_cap;
   dst->borrowed_data = src->borrowed_data;
+  lc_free(dst->fsst_table);
+  dst->fsst_table = src->fsst_table;
+  dst->fsst_enc = src->fsst_enc;
+  src->fsst_table = NULL;
   src->offsets = NULL;
   src->data = NULL;
   lc_values_free(src);

@@ -49,7 +49,17 @@ typedef struct lc_values {
   int n_fsl;
   uint64_t fsl_dim[LC_MAX_FSL_DEPTH];
   uint8_t *fsl_validity[LC_MAX_FSL_DEPTH];
+  /* Deferred FSST (random access): when the caller sets defer_fsst_ok
+   * before a mini-block decode whose top encoding is FSST, the values stay
+   * FSST-compressed (VARIABLE, codes) and fsst_table (owned) holds the
+   * symbols; lc_fsst_slice decodes just the values a take needs. */
+  bool defer_fsst_ok;
+  void *fsst_table;
+  const lc_cenc *fsst_enc;
 } lc_values;
+
+/* Decode values [lo, lo + n) of deferred-FSST values into out (VARIABLE). */
+LC_INTERNAL int lc_fsst_slice(const lc_values *v, uint64_t lo, uint64_t n, lc_values *out, lancec_error *err);
 
 LC_INTERNAL void lc_values_free(lc_values *v);
 

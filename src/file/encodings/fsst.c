@@ -145,12 +145,38 @@ int lc_fsst_mb_decode(const lc_cenc *enc, const uint8_t *const *bufs, const uint
   if (!rc && tmp.kind != LC_VALUES_VARIABLE)
     rc = lc_enc_corrupt(err, enc, "values did not decode to variable-width data");
   if (!rc) {
-    if (!t.enabled)
+    if (!t.enabled) {
       lc_values_move(out, &tmp);
-    else
+    } else if (out->defer_fsst_ok) {
+      /* keep the codes; lc_fsst_slice decodes what is asked for */
+      lc_fsst_table *copy = lc_malloc(sizeof(*copy));
+      if (!copy) {
+        rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
+      } else {
+        *copy = t;
+        lc_values_move(out, &tmp);
+        lc_free(out->fsst_table);
+        out->fsst_table = copy;
+        out->fsst_enc = enc;
+      }
+    } else {
       rc = fsst_apply(enc, &t, &tmp, out, err);
+    }
   }
   lc_values_free(&tmp);
+  return rc;
+}
+
+int lc_fsst_slice(const lc_values *v, uint64_t lo, uint64_t n, lc_values *out, lancec_error *err) {
+  if (!v->fsst_table || v->kind != LC_VALUES_VARIABLE || lo + n > v->n)
+    return lc_err(err, LANCEC_EINTERNAL, "Fsst: bad deferred slice");
+  lc_values view = *v;
+  view.n = n;
+  view.offsets = v->offsets + lo * (uint64_t)(v->offset_bits / 8);
+  view.fsst_table = NULL;
+  memset(out, 0, sizeof(*out));
+  int rc = fsst_apply(v->fsst_enc, (const lc_fsst_table *)v->fsst_table, &view, out, err);
+  if (rc) lc_values_free(out);
   return rc;
 }
 

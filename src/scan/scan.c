@@ -231,6 +231,13 @@ static int plan(lc_scan *st, const lancec_scan_options *o, const lc_scan_restric
   uint64_t remaining = by_counts && o->limit >= 0 ? (uint64_t)o->limit : UINT64_MAX;
   st->plan_frags_total = pb->n_fragments;
 
+  for (size_t i = 0; o->fragment_ids && i < o->num_fragment_ids; i++) {
+    size_t k = 0;
+    while (k < pb->n_fragments && pb->fragments[k]->id != o->fragment_ids[i]) k++;
+    if (k == pb->n_fragments)
+      return lc_err(err, LANCEC_ENOTFOUND, "fragment %" PRIu64 " is not in version %" PRIu64 " of the dataset",
+                    o->fragment_ids[i], m->version);
+  }
   st->frags = lc_calloc(pb->n_fragments ? pb->n_fragments : 1, sizeof(scan_fragment));
   if (!st->frags) return lc_err(err, LANCEC_ENOMEM, "out of memory");
   size_t cap_tasks = 0;

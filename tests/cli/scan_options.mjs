@@ -96,5 +96,8 @@ check(e4.status === 2 && /not a non-negative integer/.test(e4.err), "--take pars
 const e5 = run(["scan", ds, "--take", "99999999"]);
 check(e5.status === 1 && /past the last row/.test(e5.err), "--take past the end", e5.err.trim());
 
+const e6 = run(["scan", ds, "--fragments", "77"]);
+check(e6.status === 1 && /fragment 77 is not in version/.test(e6.err), "unknown fragment id", e6.err.trim());
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

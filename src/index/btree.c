@@ -381,20 +381,28 @@ static int load_page(lc_icache_obj **out, const bt_lookup *l, const lc_index_seg
 }
 
 int lc_index_btree_search(lc_icache_obj *lookup, const lc_index_seg *seg, lc_index_cache *cache,
-                          const lc_index_query *q, lc_index_acc *acc, uint64_t *parts_read,
+                          const lc_index_query *const *qs, size_t nq, lc_index_acc *acc, uint64_t *parts_read,
                           uint64_t *parts_total, lancec_error *err) {
   const bt_lookup *l = lookup->p;
   *parts_total += l->n_pages;
-  uint8_t *cand = lc_malloc(lc_bitmap_bytes((int64_t)l->n_pages) + 1);
-  uint8_t *keep = lc_malloc(lc_bitmap_bytes((int64_t)l->batch_size) + 1);
+  size_t nb = lc_bitmap_bytes((int64_t)l->n_pages) + 1, kb = lc_bitmap_bytes((int64_t)l->batch_size) + 1;
+  uint8_t *cand = lc_malloc(nb), *cand2 = lc_malloc(nb);
+  uint8_t *keep = lc_malloc(kb), *keep2 = lc_malloc(kb);
   uint64_t *hits = lc_malloc((size_t)l->batch_size * sizeof *hits);
-  if (!cand || !keep || !hits) {
+  if (!cand || !cand2 || !keep || !keep2 || !hits || nq == 0) {
     lc_free(cand);
+    lc_free(cand2);
     lc_free(keep);
+    lc_free(keep2);
     lc_free(hits);
-    return lc_err(err, LANCEC_ENOMEM, "out of memory");
+    return nq ? lc_err(err, LANCEC_ENOMEM, "out of memory") : lc_err(err, LANCEC_EINTERNAL, "btree search without a query");
   }
+  const lc_index_query *q = qs[0];
   int rc = select_pages(l, q, cand, err);
+  for (size_t j = 1; j < nq && !rc; j++) { /* every query must allow the page */
+    rc = select_pages(l, qs[j], cand2, err);
+    for (size_t i = 0; i + 1 < nb && !rc; i++) cand[i] &= cand2[i];
+  }
   lc_field_reader *vr = NULL, *ir = NULL;
   for (size_t k = 0; k < l->n_pages && !rc; k++) {
     if (!lc_bit_get(cand, (int64_t)k)) continue;
@@ -404,6 +412,10 @@ int lc_index_btree_search(lc_icache_obj *lookup, const lc_index_seg *seg, lc_ind
     if (rc) break;
     const bt_page *pg = po->p;
     rc = lc_index_eval(q->bound, q->field, &pg->values, keep, err);
+    for (size_t j = 1; j < nq && !rc; j++) {
+      rc = lc_index_eval(qs[j]->bound, qs[j]->field, &pg->values, keep2, err);
+      for (size_t i = 0; i < lc_bitmap_bytes(pg->values.length) && !rc; i++) keep[i] &= keep2[i];
+    }
     const uint64_t *ids = (const uint64_t *)pg->ids.buffers[1] + pg->ids.offset;
     size_t nh = 0;
     for (int64_t i = 0; i < pg->values.length && !rc; i++)
@@ -414,7 +426,9 @@ int lc_index_btree_search(lc_icache_obj *lookup, const lc_index_seg *seg, lc_ind
   lc_field_reader_free(vr);
   lc_field_reader_free(ir);
   lc_free(cand);
+  lc_free(cand2);
   lc_free(keep);
+  lc_free(keep2);
   lc_free(hits);
   return rc;
 }

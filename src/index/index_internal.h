@@ -105,10 +105,12 @@ LC_INTERNAL int lc_index_bitmap_load(lc_icache_obj **out, const lc_index_seg *se
 LC_INTERNAL const lc_field *lc_index_btree_field(const lc_icache_obj *o);
 LC_INTERNAL const lc_field *lc_index_bitmap_field(const lc_icache_obj *o);
 /* Search a loaded segment; matches go to acc. parts_read / parts_total are
- * incremented by pages (BTree) or keys (Bitmap). */
+ * incremented by pages (BTree) or keys (Bitmap). A BTree search takes the
+ * conjunction of nq queries on its column (e.g. `x >= a AND x < b`): a page
+ * is read only when every query's bounds may hold on it. */
 LC_INTERNAL int lc_index_btree_search(lc_icache_obj *lookup, const lc_index_seg *seg, lc_index_cache *cache,
-                                      const lc_index_query *q, lc_index_acc *acc, uint64_t *parts_read,
-                                      uint64_t *parts_total, lancec_error *err);
+                                      const lc_index_query *const *qs, size_t nq, lc_index_acc *acc,
+                                      uint64_t *parts_read, uint64_t *parts_total, lancec_error *err);
 LC_INTERNAL int lc_index_bitmap_search(lc_icache_obj *keys, const lc_index_seg *seg, lc_index_cache *cache,
                                        const lc_index_query *q, lc_index_acc *acc, uint64_t *parts_read,
                                        uint64_t *parts_total, lancec_error *err);

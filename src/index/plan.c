@@ -678,9 +678,15 @@ typedef struct conj_plan {
   roaring_bitmap_t **rows;
   lc_index_use use;
   bool used;
+  /* BTree: further conjuncts on the same column searched together with this
+   * one (`x >= a AND x < b` reads only the pages of the range) */
+  struct conj_plan **group;
+  size_t n_group;
+  bool grouped; /* searched as part of another conjunct's group */
 } conj_plan;
 
 static void conj_free(conj_plan *c, size_t nslots) {
+  lc_free(c->group);
   lc_free(c->segs);
   lc_free(c->covers);
   if (c->rows)
@@ -759,6 +765,11 @@ static int conj_search(conj_plan *c, lancec_dataset *ds, const frag_univ *u, con
   memset(&q, 0, sizeof q);
   bool have_q = false;
   int rc = 0;
+  /* the group's queries (BTree): built with the first segment's value type */
+  lc_index_query *gq = c->n_group ? lc_calloc(c->n_group, sizeof *gq) : NULL;
+  const lc_index_query **qs = lc_calloc(c->n_group + 1, sizeof *qs);
+  size_t nq = 0;
+  if ((c->n_group && !gq) || !qs) rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
   for (size_t si = 0; si < c->n_segs && !rc; si++) {
     const Lance__Table__IndexMetadata *im = m->indices->indices[c->segs[si]];
     char *uuid = uuid_text(im);
@@ -779,6 +790,12 @@ static int conj_search(conj_plan *c, lancec_dataset *ds, const frag_univ *u, con
       if (!have_q) {
         rc = query_build(&q, c->e, c->column, vf, !c->bitmap, err);
         have_q = rc == 0;
+        if (have_q) qs[nq++] = &q;
+        for (size_t g = 0; g < c->n_group && !rc; g++) {
+          int r2 = query_build(&gq[g], c->group[g]->e, c->column, vf, true, err);
+          if (r2 < 0) rc = r2;
+          else if (r2 == 0) qs[nq++] = &gq[g]; /* one that does not bind is left to the scan */
+        }
       } else if (vf->type != q.field->type) {
         rc = 1; /* segments disagree on the value type */
       }
@@ -792,7 +809,7 @@ static int conj_search(conj_plan *c, lancec_dataset *ds, const frag_univ *u, con
       if (!rc)
         rc = c->bitmap ? lc_index_bitmap_search(o, &seg, cache, &q, &acc, &c->use.parts_read,
                                                 &c->use.parts_total, err)
-                       : lc_index_btree_search(o, &seg, cache, &q, &acc, &c->use.parts_read,
+                       : lc_index_btree_search(o, &seg, cache, qs, nq, &acc, &c->use.parts_read,
                                                &c->use.parts_total, err);
     }
     lc_icache_release(o);
@@ -801,6 +818,9 @@ static int conj_search(conj_plan *c, lancec_dataset *ds, const frag_univ *u, con
     c->use.n_segments++;
   }
   if (have_q) query_clear(&q);
+  for (size_t g = 0; gq && g < c->n_group; g++) query_clear(&gq[g]);
+  lc_free(gq);
+  lc_free(qs);
   return rc;
 }
 
@@ -907,12 +927,30 @@ int lc_index_plan(lc_index_result **out, lancec_dataset *ds, const lc_expr *filt
   bool stable = uses_stable_row_ids(m);
   lc_icache_obj *rid = NULL; /* loaded when first needed */
   for (size_t i = 0; i < nconj && !rc; i++) {
+    cs[i].e = conj[i];
+    cs[i].column = single_column(conj[i]);
+  }
+  for (size_t i = 0; i < nconj && !rc; i++) {
     conj_plan *c = &cs[i];
-    c->e = conj[i];
-    c->column = single_column(c->e);
-    if (!c->column) continue;
+    if (!c->column || c->grouped) continue;
     const lc_field *f = lc_schema_find_name(m->schema, c->column);
     if (!f || !choose_index(c, m, f)) continue;
+    if (!c->bitmap) { /* later BTree-shaped conjuncts on the same column join this search */
+      shape s;
+      for (size_t j = i + 1; j < nconj; j++) {
+        conj_plan *d = &cs[j];
+        if (d->grouped || !d->column || strcmp(d->column, c->column) || !btree_shape(d->e, &s)) continue;
+        conj_plan **g = lc_realloc(c->group, (c->n_group + 1) * sizeof *g);
+        if (!g) {
+          rc = lc_err(err, LANCEC_ENOMEM, "out of memory");
+          break;
+        }
+        c->group = g;
+        c->group[c->n_group++] = d;
+        d->grouped = true;
+      }
+      if (rc) break;
+    }
     rc = conj_collect_segments(c, m, f, &u, tmp, err);
     if (rc || c->n_segs == 0) continue;
     if (stable && !rid) {
@@ -920,7 +958,7 @@ int lc_index_plan(lc_index_result **out, lancec_dataset *ds, const lc_expr *filt
       if (rc) break;
     }
     rc = conj_search(c, ds, &u, rid ? rid->p : NULL, tmp, cache, err);
-    if (rc == 1) { /* not searchable after all: scan instead */
+    if (rc == 1) { /* not searchable after all: scan instead (the group too) */
       rc = 0;
       continue;
     }
@@ -931,6 +969,13 @@ int lc_index_plan(lc_index_result **out, lancec_dataset *ds, const lc_expr *filt
     c->use.index_type = c->bitmap ? "BITMAP" : "BTREE";
     c->use.column = lc_strdup(c->column);
     c->use.conjunct = lc_expr_to_string(c->e);
+    for (size_t g = 0; g < c->n_group && c->use.conjunct; g++) {
+      char *more = lc_expr_to_string(c->group[g]->e);
+      char *joined = more ? lc_sprintf("%s AND %s", c->use.conjunct, more) : NULL;
+      lc_free(more);
+      lc_free(c->use.conjunct);
+      c->use.conjunct = joined;
+    }
     for (size_t k = 0; k < u.n; k++)
       if (c->covers[k] && c->rows[k]) c->use.matched_rows += roaring_bitmap_get_cardinality(c->rows[k]);
     if (!c->use.index_name || !c->use.column || !c->use.conjunct)

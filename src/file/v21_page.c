@@ -163,6 +163,30 @@ static int acc_values(v21_col *c, v21_acc *a, const lc_values *v, uint64_t lo, u
   if (lo + n > v->n)
     return V21_ERR(c, LANCEC_ECORRUPT, "decoded %llu values, needed %llu", (unsigned long long)v->n,
                    (unsigned long long)(lo + n));
+  if (v->fsst_table && a->vd.kind == VK_VAR && v->kind == LC_VALUES_VARIABLE) {
+    /* deferred FSST: decode just these values, straight into the output */
+    /* a code yields at most 8 bytes: reserve that bound instead of a sizing pass */
+    uint64_t c0 = v->offset_bits == 64 ? lc_le64(v->offsets + 8 * lo) : lc_le32(v->offsets + 4 * lo);
+    uint64_t c1 = v->offset_bits == 64 ? lc_le64(v->offsets + 8 * (lo + n)) : lc_le32(v->offsets + 4 * (lo + n));
+    if (c1 < c0 || c1 > v->data_len)
+      return V21_ERR(c, LANCEC_ECORRUPT, "bad value offsets %llu..%llu (data %zu bytes)", (unsigned long long)c0,
+                     (unsigned long long)c1, v->data_len);
+    uint64_t bound = (c1 - c0) * 8 + 8;
+    LC_TRY(var_begin(a, n, bound, err));
+    size_t pos = a->data.len, end = a->data.len + (size_t)bound;
+    for (uint64_t i = lo; i < lo + n; i++) {
+      size_t k = 0;
+      LC_TRY(lc_fsst_value(v, i, a->data.data + pos, end - pos, &k, err));
+      pos += k;
+      offs_put(a, pos);
+    }
+    if (a->vd.ow == 4 && pos > INT32_MAX)
+      return lc_err(err, LANCEC_EUNSUPPORTED,
+                    "string/binary batch exceeds 2 GiB; use large_string/large_binary or smaller batches");
+    a->data.len = pos;
+    a->n_items += n;
+    return 0;
+  }
   if (v->fsst_table) { /* deferred FSST: decode only these values */
     lc_values part;
     LC_TRY(lc_fsst_slice(v, lo, n, &part, err));
@@ -548,7 +572,9 @@ static int win_get(v21_col *c, v21_page *pg, uint64_t off, uint64_t len, uint64_
   }
   uint64_t lo = off, hi = end;
   if (hint_end > hi) hi = hint_end < pg->data_size ? hint_end : pg->data_size;
-  if (c->scan) {
+  if (c->scan && hint_end == 0) {
+    /* read ahead only when the caller does not know where its range ends:
+     * with a known end, bytes past it may belong to another worker's task */
     uint64_t ra = lo + V21_READAHEAD;
     if (ra > pg->data_size) ra = pg->data_size;
     if (ra > hi) hi = ra;
@@ -905,8 +931,9 @@ static int mb_decode_cached(v21_col *c, v21_page *pg, size_t ci, uint64_t hint_e
     pg->cc_has_vals = false;
   }
   memset(&pg->cc_vals, 0, sizeof(pg->cc_vals));
-  /* random access touches few values of a chunk: keep FSST codes until asked */
-  pg->cc_vals.defer_fsst_ok = !c->scan && pg->mb->value_compression &&
+  /* keep FSST codes until values are asked for: random access touches few
+   * values of a chunk, and scans decode straight into the output */
+  pg->cc_vals.defer_fsst_ok = pg->mb->value_compression &&
                               pg->mb->value_compression->compression_case ==
                                   LANCE__ENCODINGS21__COMPRESSIVE_ENCODING__COMPRESSION_FSST;
   rc = lc_decode_miniblock(pg->mb->value_compression, v.bufs, v.sizes, (size_t)pg->mb->num_buffers,

@@ -73,6 +73,7 @@ struct lc_scan {
   bool o_rowid, o_rowaddr;  /* output specials */
   bool f_rowid, f_rowaddr;  /* the filter reads them */
   bool need_row_ids;
+  bool need_out_sel;        /* a filtered task must locate its survivors (output reads, specials) */
   int *reuse;               /* per output field: fschema index whose array is reused, or -1 */
   lc_field *sp_rowid, *sp_rowaddr;
   lc_field **rfields;       /* result: output fields then specials (borrowed) */
@@ -438,27 +439,43 @@ static int read_sel(lc_field_reader *rd, const lc_field *f, const row_sel *s, st
   if (!s->rows && !s->bits) return lc_field_reader_read(rd, s->start, s->count, out, err);
   /* sparse: a page/chunk-level take; dense: read the span and filter */
   uint64_t lo, hi; /* span of selected rows, relative to start */
-  uint64_t *rows = NULL;
-  LC_TRY(sel_rows(s, &rows, err));
-  lo = rows[0] - s->start;
-  hi = rows[s->n - 1] - s->start + 1;
+  if (s->rows) {
+    lo = s->rows[0] - s->start;
+    hi = s->rows[s->n - 1] - s->start + 1;
+  } else {
+    lo = 0;
+    while (lo < s->count && !lc_bit_get(s->bits, (int64_t)lo)) lo++;
+    hi = s->count;
+    while (hi > lo && !lc_bit_get(s->bits, (int64_t)(hi - 1))) hi--;
+  }
   int rc;
   if (s->n * 8 < hi - lo) {
+    uint64_t *rows = NULL;
+    LC_TRY(sel_rows(s, &rows, err));
     rc = lc_field_reader_take(rd, rows, (size_t)s->n, out, err);
-  } else if (s->n == hi - lo) {
-    rc = lc_field_reader_read(rd, s->start + lo, hi - lo, out, err);
-  } else {
-    uint8_t *keep = lc_calloc(lc_bitmap_bytes((int64_t)(hi - lo)) + 1, 1);
-    struct ArrowArray raw;
-    memset(&raw, 0, sizeof(raw));
-    rc = keep ? 0 : lc_err(err, LANCEC_ENOMEM, "out of memory");
-    for (uint64_t i = 0; rc == 0 && i < s->n; i++) lc_bit_set(keep, (int64_t)(rows[i] - s->start - lo));
-    if (rc == 0) rc = lc_field_reader_read(rd, s->start + lo, hi - lo, &raw, err);
-    if (rc == 0) rc = lc_array_filter(f, &raw, keep, out, err);
-    lc_array_release(&raw);
-    lc_free(keep);
+    lc_free(rows);
+    return rc;
   }
-  lc_free(rows);
+  if (s->n == hi - lo) return lc_field_reader_read(rd, s->start + lo, hi - lo, out, err);
+  struct ArrowArray raw;
+  memset(&raw, 0, sizeof(raw));
+  uint8_t *keep = NULL;
+  const uint8_t *kb = NULL;
+  if (s->bits && lo == 0) {
+    kb = s->bits; /* the selection bitmap is already relative to the span */
+  } else {
+    keep = lc_calloc(lc_bitmap_bytes((int64_t)(hi - lo)) + 1, 1);
+    if (!keep) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+    if (s->rows)
+      for (uint64_t i = 0; i < s->n; i++) lc_bit_set(keep, (int64_t)(s->rows[i] - s->start - lo));
+    else
+      lc_bits_copy(keep, 0, s->bits, (int64_t)lo, (int64_t)(hi - lo));
+    kb = keep;
+  }
+  rc = lc_field_reader_read(rd, s->start + lo, hi - lo, &raw, err);
+  if (rc == 0) rc = lc_array_filter(f, &raw, kb, out, err);
+  lc_array_release(&raw);
+  lc_free(keep);
   return rc;
 }
 
@@ -478,6 +495,62 @@ static int special_array(lc_scan *st, scan_fragment *sf, const row_sel *s, bool 
   lc_array_set_buffer(out, 1, rows);
   out->length = (int64_t)s->n;
   (void)st;
+  return 0;
+}
+
+/* Map the filter result `keep` (one bit per candidate, in candidate order)
+ * to a selection over the task range: a row list when sparse, a bitmap when
+ * dense. When every row of the range is a candidate, the bitmap is `keep`
+ * itself (borrowed: *bits_out stays NULL). */
+static int survivors(const row_sel *cand, const uint8_t *keep, uint64_t n_surv, row_sel *out,
+                     uint8_t **bits_out, uint32_t **rows_out, lancec_error *err) {
+  bool all = !cand->rows && !cand->bits; /* candidate i = row start + i */
+  if (n_surv == cand->n) {
+    *out = *cand;
+    return 0;
+  }
+  if (n_surv * 8 < cand->count) {
+    uint32_t *r = lc_malloc((size_t)(n_surv ? n_surv : 1) * sizeof(uint32_t));
+    if (!r) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+    uint64_t w = 0;
+    if (cand->bits) { /* walk the candidate bitmap in step with keep */
+      uint64_t k = 0;
+      for (uint64_t pos = 0; pos < cand->count && w < n_surv; pos++) {
+        if (!lc_bit_get(cand->bits, (int64_t)pos)) continue;
+        if (lc_bit_get(keep, (int64_t)k)) r[w++] = (uint32_t)(cand->start + pos);
+        k++;
+      }
+    } else {
+      size_t nw = lc_bitmap_bytes((int64_t)cand->n);
+      for (size_t byte = 0; byte < nw && w < n_surv; byte++)
+        for (unsigned kb = keep[byte]; kb; kb &= kb - 1) {
+          uint64_t i = (uint64_t)byte * 8 + (uint64_t)__builtin_ctz(kb);
+          r[w++] = all ? (uint32_t)(cand->start + i) : cand->rows[i];
+        }
+    }
+    *rows_out = r;
+    *out = (row_sel){cand->start, cand->count, NULL, r, n_surv};
+    return 0;
+  }
+  if (all) {
+    *out = (row_sel){cand->start, cand->count, keep, NULL, n_surv};
+    return 0;
+  }
+  uint8_t *bits = lc_calloc(lc_bitmap_bytes((int64_t)cand->count) + 1, 1);
+  if (!bits) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  if (cand->rows) {
+    for (uint64_t i = 0; i < cand->n; i++)
+      if (lc_bit_get(keep, (int64_t)i)) lc_bit_set(bits, (int64_t)(cand->rows[i] - cand->start));
+  } else {
+    uint64_t k = 0;
+    for (uint64_t pos = 0; pos < cand->count; pos++) {
+      if (!lc_bit_get(cand->bits, (int64_t)pos)) continue;
+      if (lc_bit_get(keep, (int64_t)k)) lc_bit_set(bits, (int64_t)pos);
+      k++;
+    }
+  }
+  *bits_out = bits;
+  *out = (row_sel){cand->start, cand->count, bits, NULL, n_surv};
   return 0;
 }
 
@@ -546,25 +619,9 @@ static int run_task(lc_scan *st, worker_readers *wr, scan_task *t, lancec_error 
     }
     if (rc == 0) {
       n_surv = cand.n - (uint64_t)lc_bits_count_zero(keep, 0, (int64_t)cand.n);
-      /* survivors as a selection over the task range */
-      if (n_surv * 8 < t->count) {
-        surv_rows = lc_malloc((size_t)(n_surv ? n_surv : 1) * sizeof(uint32_t));
-        uint64_t *cr = NULL;
-        rc = surv_rows ? sel_rows(&cand, &cr, err) : lc_err(err, LANCEC_ENOMEM, "out of memory");
-        uint64_t w = 0;
-        for (uint64_t i = 0; rc == 0 && i < cand.n; i++)
-          if (lc_bit_get(keep, (int64_t)i)) surv_rows[w++] = (uint32_t)cr[i];
-        lc_free(cr);
-        out_sel = (row_sel){t->start, t->count, NULL, surv_rows, n_surv};
-      } else {
-        surv_bits = lc_calloc(lc_bitmap_bytes((int64_t)t->count) + 1, 1);
-        uint64_t *cr = NULL;
-        rc = surv_bits ? sel_rows(&cand, &cr, err) : lc_err(err, LANCEC_ENOMEM, "out of memory");
-        for (uint64_t i = 0; rc == 0 && i < cand.n; i++)
-          if (lc_bit_get(keep, (int64_t)i)) lc_bit_set(surv_bits, (int64_t)(cr[i] - t->start));
-        lc_free(cr);
-        out_sel = (row_sel){t->start, t->count, n_surv == t->count ? NULL : surv_bits, NULL, n_surv};
-      }
+      /* survivors as a selection over the task range (only needed when
+       * something is read or computed for them beyond the filter columns) */
+      if (st->need_out_sel) rc = survivors(&cand, keep, n_surv, &out_sel, &surv_bits, &surv_rows, err);
     }
   }
   size_t nr = st->n_rfields;
@@ -839,6 +896,8 @@ int lc_scan_open(lc_scan **out, const lancec_dataset *ds, const lancec_scan_opti
           }
         st->rfields[st->n_rfields++] = st->oschema->fields[k];
       }
+      st->need_out_sel = st->o_rowid || st->o_rowaddr;
+      for (size_t k = 0; k < no; k++) st->need_out_sel |= st->reuse[k] < 0;
       if (st->o_rowid) st->rfields[st->n_rfields++] = st->sp_rowid;
       if (st->o_rowaddr) st->rfields[st->n_rfields++] = st->sp_rowaddr;
       for (size_t j = 0; j < nfl; j++) st->efields[st->n_efields++] = st->fschema->fields[j];

@@ -58,6 +58,12 @@ typedef struct lc_values {
   const lc_cenc *fsst_enc;
 } lc_values;
 
+/* Exact decoded size of deferred-FSST values [lo, lo + n); false if a value
+ * has an undefined code or a trailing escape. */
+LC_INTERNAL bool lc_fsst_slice_size(const lc_values *v, uint64_t lo, uint64_t n, uint64_t *size);
+/* Decode deferred-FSST value i into dst (cap bytes); *len = its size. */
+LC_INTERNAL int lc_fsst_value(const lc_values *v, uint64_t i, uint8_t *dst, size_t cap, size_t *len,
+                              lancec_error *err);
 /* Decode values [lo, lo + n) of deferred-FSST values into out (VARIABLE). */
 LC_INTERNAL int lc_fsst_slice(const lc_values *v, uint64_t lo, uint64_t n, lc_values *out, lancec_error *err);
 

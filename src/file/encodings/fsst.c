@@ -167,6 +167,23 @@ int lc_fsst_mb_decode(const lc_cenc *enc, const uint8_t *const *bufs, const uint
   return rc;
 }
 
+bool lc_fsst_slice_size(const lc_values *v, uint64_t lo, uint64_t n, uint64_t *size) {
+  const lc_fsst_table *t = v->fsst_table;
+  uint64_t total = 0;
+  for (uint64_t i = lo; i < lo + n; i++) {
+    uint64_t a = lc_values_off(v, i), b = lc_values_off(v, i + 1), s;
+    if (b < a || b > v->data_len || !fsst_size(t, v->data + a, (size_t)(b - a), &s)) return false;
+    total += s;
+  }
+  *size = total;
+  return true;
+}
+
+int lc_fsst_value(const lc_values *v, uint64_t i, uint8_t *dst, size_t cap, size_t *len, lancec_error *err) {
+  uint64_t a = lc_values_off(v, i), b = lc_values_off(v, i + 1);
+  return lc_fsst_decode(v->fsst_table, v->data + a, (size_t)(b - a), dst, cap, len, err);
+}
+
 int lc_fsst_slice(const lc_values *v, uint64_t lo, uint64_t n, lc_values *out, lancec_error *err) {
   if (!v->fsst_table || v->kind != LC_VALUES_VARIABLE || lo + n > v->n)
     return lc_err(err, LANCEC_EINTERNAL, "Fsst: bad deferred slice");

@@ -65,7 +65,8 @@ __extension__ typedef __int128 lc_i128;
  * BINARY (str, len bytes, NUL-terminated too), DATE32 (i = days since epoch),
  * DATE64 (i = ms), TIME32/TIME64/TIMESTAMP/DURATION (i in type.unit). A
  * parsed numeric literal with a fraction ("1.50") is DOUBLE with has_dec set
- * and its exact decimal form in dec/dec_scale (used against decimals). */
+ * and its exact decimal form in dec/dec_scale (for printing it as written;
+ * it is a double everywhere else, as in Lance). */
 typedef struct lc_expr_value {
   lc_expr_type type;
   bool b;
@@ -102,6 +103,7 @@ struct lc_expr {
   lc_expr_value value;
   /* CAST */
   lc_expr_type cast_to;
+  bool try_cast;          /* TRY_CAST: NULL where the conversion fails (CAST: an error) */
   /* binding */
   bool bound;
   lc_expr_type type;      /* result type (NULL when always NULL) */
@@ -113,6 +115,7 @@ struct lc_expr {
   lc_expr *lowered_;      /* IN/BETWEEN lowered to comparisons */
   void *like_;            /* compiled LIKE pattern */
   void *inset_;           /* IN list of literals: sorted values */
+  bool fzero_;            /* float comparison with a literal zero: -0.0 counts as +0.0 */
 };
 
 /* ---- contract ---------------------------------------------------------------- */

@@ -517,8 +517,19 @@ static int load_column(ectx *c, const lc_expr *e, vec *out) {
     default: FILL(!(LT)); break;                  \
   }
 
-static inline bool flt(double x, double y) { return isnan(x) ? false : isnan(y) ? true : x < y; }
-static inline bool feq(double x, double y) { return x == y || (isnan(x) && isnan(y)); }
+/* Floats compare in IEEE 754 total order (as Arrow's kernels do): -NaN <
+ * -inf < ... < -0.0 < +0.0 < ... < +inf < +NaN, NaNs equal only to the same
+ * bit pattern. Against a literal zero (fzero_) both zeros are +0.0. */
+static inline int64_t fkey(double x) {
+  int64_t b;
+  memcpy(&b, &x, sizeof b);
+  return b ^ (int64_t)((uint64_t)(b >> 63) >> 1);
+}
+static inline int64_t fkeyz(double x) { return x == 0 ? 0 : fkey(x); }
+static inline bool flt(double x, double y) { return fkey(x) < fkey(y); }
+static inline bool feq(double x, double y) { return fkey(x) == fkey(y); }
+static inline bool fltz(double x, double y) { return fkeyz(x) < fkeyz(y); }
+static inline bool feqz(double x, double y) { return fkeyz(x) == fkeyz(y); }
 static inline int svcmp(sv a, sv b) {
   int64_t m = a.n < b.n ? a.n : b.n;
   int r = m > 0 ? memcmp(a.p, b.p, (size_t)m & 0x7fffffffffffffffULL) : 0;
@@ -540,7 +551,7 @@ static lc_expr_op flip(lc_expr_op op) {
   }
 }
 
-static int cmp_vecs(ectx *c, lc_expr_op op, const vec *a, const vec *b, vec *out) {
+static int cmp_vecs(ectx *c, lc_expr_op op, bool fzero, const vec *a, const vec *b, vec *out) {
   int64_t n = a->scalar && b->scalar ? 1 : c->n;
   if (a->k == VC_NULL || b->k == VC_NULL) {
     memset(out, 0, sizeof(*out));
@@ -590,7 +601,11 @@ static int cmp_vecs(ectx *c, lc_expr_op op, const vec *a, const vec *b, vec *out
     const int64_t *pb = (const int64_t *)b->data;
     CMP_OPS(LT_UI(pa[i * sa], pb[i * sb]), EQ_UI(pa[i * sa], pb[i * sb]));
   } else if (a->k == VC_F64 && b->k == VC_F64) {
-    CMP_GEN(double, flt, feq);
+    if (fzero) {
+      CMP_GEN(double, fltz, feqz);
+    } else {
+      CMP_GEN(double, flt, feq);
+    }
   } else if (a->k == VC_DEC && b->k == VC_DEC) {
     CMP_GEN(lc_i128, LT_, EQ_);
   } else if (a->k == VC_STR && b->k == VC_STR) {
@@ -679,17 +694,21 @@ static int try_fast_cmp(ectx *c, const lc_expr *e, vec *out, bool *done) {
   *done = true;
   if (n == 0) return 0;
   if (k == VC_F64) {
-    double lv = lt->value.f;
+    const int64_t ly = e->fzero_ ? fkeyz(lt->value.f) : fkey(lt->value.f);
     if (f->type == LC_T_DOUBLE) {
       const double *p = (const double *)a->buffers[1] + st;
-      if (isnan(lv)) {
-        CMP_OPS(!isnan(p[i]), isnan(p[i]));
+      if (e->fzero_) {
+        CMP_OPS(fkeyz(p[i]) < ly, fkeyz(p[i]) == ly);
       } else {
-        CMP_OPS(p[i] < lv, p[i] == lv);
+        CMP_OPS(fkey(p[i]) < ly, fkey(p[i]) == ly);
       }
     } else {
       const float *p = (const float *)a->buffers[1] + st;
-      CMP_OPS(flt((double)p[i], lv), feq((double)p[i], lv));
+      if (e->fzero_) {
+        CMP_OPS(fkeyz((double)p[i]) < ly, fkeyz((double)p[i]) == ly);
+      } else {
+        CMP_OPS(fkey((double)p[i]) < ly, fkey((double)p[i]) == ly);
+      }
     }
     return 0;
   }
@@ -705,6 +724,22 @@ static int try_fast_cmp(ectx *c, const lc_expr *e, vec *out, bool *done) {
     default: FAST_INT(int64_t, INT64_MIN, INT64_MAX); break;
   }
   return 0;
+}
+
+/* Is the bool vec `val` on every one of n rows (no NULLs)? */
+static bool all_is(const vec *a, int64_t n, bool val) {
+  if (a->k != VC_BOOL) return false;
+  const uint8_t *d = (const uint8_t *)a->data;
+  if (a->scalar) return (!a->valid || lc_bit_get(a->valid, 0)) && lc_bit_get(d, 0) == val;
+  if (a->valid)
+    for (int64_t i = 0; i < n; i++)
+      if (!lc_bit_get(a->valid, i)) return false;
+  int64_t full = n / 8;
+  for (int64_t i = 0; i < full; i++)
+    if (d[i] != (val ? 0xFF : 0)) return false;
+  for (int64_t i = full * 8; i < n; i++)
+    if (lc_bit_get(d, i) != val) return false;
+  return true;
 }
 
 /* ---- logic ------------------------------------------------------------------- */
@@ -768,6 +803,35 @@ static int arith_error(ectx *c, const lc_expr *e, const char *what) {
 }
 
 
+/* Wrap a 64-bit two's complement result to the integer type t (DataFusion's
+ * integer +, -, * wrap in the operands' common type). */
+static inline int64_t wrap_to(lc_type_id t, uint64_t r) {
+  switch (t) {
+    case LC_T_INT8: return (int8_t)(uint8_t)r;
+    case LC_T_UINT8: return (uint8_t)r;
+    case LC_T_INT16: return (int16_t)(uint16_t)r;
+    case LC_T_UINT16: return (uint16_t)r;
+    case LC_T_INT32: return (int32_t)(uint32_t)r;
+    case LC_T_UINT32: return (uint32_t)r;
+    default: return (int64_t)r;
+  }
+}
+
+static int64_t int_min_of(lc_type_id t) {
+  switch (t) {
+    case LC_T_INT8: return INT8_MIN;
+    case LC_T_INT16: return INT16_MIN;
+    case LC_T_INT32: return INT32_MIN;
+    case LC_T_INT64: return INT64_MIN;
+    default: return 0;
+  }
+}
+
+/* Arithmetic in the node's type: integers wrap (+ - *), division and modulo
+ * by zero are errors, so is MIN / -1 (MIN % -1 is 0); float32 results are
+ * rounded to float32; decimals are exact in 128 bits (an error when that
+ * overflows), the quotient truncated at its scale. Rows that are NULL never
+ * raise. */
 static int arith(ectx *c, const lc_expr *e, const vec *a, const vec *b, vec *out) {
   int64_t n = a->scalar && b->scalar ? 1 : c->n;
   if (a->k == VC_NULL || b->k == VC_NULL || e->type.id == LC_T_NULL) {
@@ -787,67 +851,46 @@ static int arith(ectx *c, const lc_expr *e, const vec *a, const vec *b, vec *out
   const uint8_t *v = out->valid;
   bool bad = false, div0 = false;
   lc_expr_op op = e->op;
+  lc_type_id t = e->type.id;
 #define VAL(i) (!v || lc_bit_get(v, (i)))
-  if (k == VC_I64 || k == VC_U64) {
-    /* compute every row (op switch hoisted), then look at the valid rows
-     * only when something overflowed or divided by zero */
-    bool any = false;
-    if (k == VC_I64) {
-      const int64_t *x = (const int64_t *)a->data, *y = (const int64_t *)b->data;
-      int64_t *r = (int64_t *)out->data;
-      switch (op) {
-        case LC_OP_ADD: for (int64_t i = 0; i < n; i++) any |= __builtin_add_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        case LC_OP_SUB: for (int64_t i = 0; i < n; i++) any |= __builtin_sub_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        case LC_OP_MUL: for (int64_t i = 0; i < n; i++) any |= __builtin_mul_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        default:
-          for (int64_t i = 0; i < n; i++) {
-            int64_t p = x[i * sa], q = y[i * sb];
-            bool z = q == 0 || (q == -1 && p == INT64_MIN);
-            any |= z;
-            r[i] = z ? 0 : op == LC_OP_DIV ? p / q : p % q;
-          }
-          break;
-      }
-      if (any)
+  if (k == VC_I64) {
+    const int64_t *x = (const int64_t *)a->data, *y = (const int64_t *)b->data;
+    int64_t *r = (int64_t *)out->data;
+    switch (op) {
+      case LC_OP_ADD: for (int64_t i = 0; i < n; i++) r[i] = wrap_to(t, (uint64_t)x[i * sa] + (uint64_t)y[i * sb]); break;
+      case LC_OP_SUB: for (int64_t i = 0; i < n; i++) r[i] = wrap_to(t, (uint64_t)x[i * sa] - (uint64_t)y[i * sb]); break;
+      case LC_OP_MUL: for (int64_t i = 0; i < n; i++) r[i] = wrap_to(t, (uint64_t)x[i * sa] * (uint64_t)y[i * sb]); break;
+      default: {
+        const int64_t mn = int_min_of(t);
         for (int64_t i = 0; i < n; i++) {
-          if (!VAL(i)) continue;
-          int64_t p = x[i * sa], q = y[i * sb], t;
-          switch (op) {
-            case LC_OP_ADD: bad |= __builtin_add_overflow(p, q, &t); break;
-            case LC_OP_SUB: bad |= __builtin_sub_overflow(p, q, &t); break;
-            case LC_OP_MUL: bad |= __builtin_mul_overflow(p, q, &t); break;
-            default:
-              div0 |= q == 0;
-              bad |= q == -1 && p == INT64_MIN && op == LC_OP_DIV;
-              break;
+          int64_t p = x[i * sa], q = y[i * sb];
+          if (q == 0) {
+            r[i] = 0;
+            if (VAL(i)) div0 = true;
+          } else if (q == -1 && mn && p == mn) {
+            r[i] = op == LC_OP_DIV ? p : 0;
+            if (op == LC_OP_DIV && VAL(i)) bad = true;
+          } else {
+            r[i] = op == LC_OP_DIV ? p / q : p % q;
           }
         }
-    } else {
-      const uint64_t *x = (const uint64_t *)a->data, *y = (const uint64_t *)b->data;
-      uint64_t *r = (uint64_t *)out->data;
-      switch (op) {
-        case LC_OP_ADD: for (int64_t i = 0; i < n; i++) any |= __builtin_add_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        case LC_OP_SUB: for (int64_t i = 0; i < n; i++) any |= __builtin_sub_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        case LC_OP_MUL: for (int64_t i = 0; i < n; i++) any |= __builtin_mul_overflow(x[i * sa], y[i * sb], &r[i]); break;
-        default:
-          for (int64_t i = 0; i < n; i++) {
-            uint64_t p = x[i * sa], q = y[i * sb];
-            any |= q == 0;
-            r[i] = q == 0 ? 0 : op == LC_OP_DIV ? p / q : p % q;
-          }
-          break;
+        break;
       }
-      if (any)
+    }
+  } else if (k == VC_U64) {
+    const uint64_t *x = (const uint64_t *)a->data, *y = (const uint64_t *)b->data;
+    uint64_t *r = (uint64_t *)out->data;
+    switch (op) {
+      case LC_OP_ADD: for (int64_t i = 0; i < n; i++) r[i] = x[i * sa] + y[i * sb]; break;
+      case LC_OP_SUB: for (int64_t i = 0; i < n; i++) r[i] = x[i * sa] - y[i * sb]; break;
+      case LC_OP_MUL: for (int64_t i = 0; i < n; i++) r[i] = x[i * sa] * y[i * sb]; break;
+      default:
         for (int64_t i = 0; i < n; i++) {
-          if (!VAL(i)) continue;
-          uint64_t p = x[i * sa], q = y[i * sb], t;
-          switch (op) {
-            case LC_OP_ADD: bad |= __builtin_add_overflow(p, q, &t); break;
-            case LC_OP_SUB: bad |= __builtin_sub_overflow(p, q, &t); break;
-            case LC_OP_MUL: bad |= __builtin_mul_overflow(p, q, &t); break;
-            default: div0 |= q == 0; break;
-          }
+          uint64_t p = x[i * sa], q = y[i * sb];
+          if (q == 0 && VAL(i)) div0 = true;
+          r[i] = q == 0 ? 0 : op == LC_OP_DIV ? p / q : p % q;
         }
+        break;
     }
   } else if (k == VC_F64) {
     const double *x = (const double *)a->data, *y = (const double *)b->data;
@@ -859,21 +902,39 @@ static int arith(ectx *c, const lc_expr *e, const vec *a, const vec *b, vec *out
       case LC_OP_DIV: for (int64_t i = 0; i < n; i++) r[i] = x[i * sa] / y[i * sb]; break;
       default: for (int64_t i = 0; i < n; i++) r[i] = fmod(x[i * sa], y[i * sb]); break;
     }
+    if (t == LC_T_FLOAT)
+      for (int64_t i = 0; i < n; i++) r[i] = (double)(float)r[i];
   } else if (k == VC_DEC) {
     const lc_i128 *x = (const lc_i128 *)a->data, *y = (const lc_i128 *)b->data;
     lc_i128 *r = (lc_i128 *)out->data;
-    const lc_i128 dec_lim = lc_expr__pow10(38);
+    /* quotient: x * 10^(s - sx + sy) / y */
+    int sh = e->type.scale - e->children[0]->type.scale + e->children[1]->type.scale;
+    lc_i128 mul = op == LC_OP_DIV && sh >= 0 && sh <= 38 ? lc_expr__pow10(sh) : 1;
     for (int64_t i = 0; i < n; i++) {
-      lc_i128 p = x[i * sa], q = y[i * sb], t = 0;
+      lc_i128 p = x[i * sa], q = y[i * sb], t2 = 0;
       bool o = false;
       switch (op) {
-        case LC_OP_ADD: o = __builtin_add_overflow(p, q, &t); break;
-        case LC_OP_SUB: o = __builtin_sub_overflow(p, q, &t); break;
-        default: o = __builtin_mul_overflow(p, q, &t); break;
+        case LC_OP_ADD: o = __builtin_add_overflow(p, q, &t2); break;
+        case LC_OP_SUB: o = __builtin_sub_overflow(p, q, &t2); break;
+        case LC_OP_MUL: o = __builtin_mul_overflow(p, q, &t2); break;
+        case LC_OP_DIV:
+          if (q == 0) {
+            if (VAL(i)) div0 = true;
+            break;
+          }
+          o = sh < 0 || sh > 38 || __builtin_mul_overflow(p, mul, &t2);
+          if (!o) t2 /= q;
+          break;
+        default:
+          if (q == 0) {
+            if (VAL(i)) div0 = true;
+            break;
+          }
+          t2 = p % q;
+          break;
       }
-      if (!o && (t >= dec_lim || t <= -dec_lim)) o = true;
       if (o && VAL(i)) bad = true;
-      r[i] = o ? 0 : t;
+      r[i] = o ? 0 : t2;
     }
   } else {
     return lc_err(c->err, LANCEC_EINTERNAL, "filter: arithmetic on non-numbers");
@@ -887,6 +948,7 @@ static int arith(ectx *c, const lc_expr *e, const vec *a, const vec *b, vec *out
   return 0;
 }
 
+/* Negation in the operand's type: integers wrap (-MIN is MIN). */
 static int negate(ectx *c, const lc_expr *e, vec *a, vec *out) {
   if (a->k == VC_NULL) {
     *out = *a;
@@ -898,18 +960,11 @@ static int negate(ectx *c, const lc_expr *e, vec *a, vec *out) {
   LC_TRY(data_out(c, a->k, n, out));
   out->scalar = a->scalar;
   LC_TRY(and_valid(c, a, NULL, n, out));
-  bool bad = false;
   if (a->k == VC_I64) {
     const int64_t *x = (const int64_t *)a->data;
     int64_t *r = (int64_t *)out->data;
-    for (int64_t i = 0; i < n; i++) {
-      if (x[i] == INT64_MIN) {
-        if (vvalid(a, i)) bad = true;
-        r[i] = 0;
-      } else {
-        r[i] = -x[i];
-      }
-    }
+    lc_type_id t = e->type.id;
+    for (int64_t i = 0; i < n; i++) r[i] = wrap_to(t, (uint64_t)0 - (uint64_t)x[i]);
   } else if (a->k == VC_F64) {
     const double *x = (const double *)a->data;
     double *r = (double *)out->data;
@@ -921,7 +976,6 @@ static int negate(ectx *c, const lc_expr *e, vec *a, vec *out) {
   } else {
     return lc_err(c->err, LANCEC_EINTERNAL, "filter: negation of non-number");
   }
-  if (bad) return lc_expr__err(c->err, LANCEC_EINVAL, e->pos, "arithmetic overflow (int64)");
   return 0;
 }
 
@@ -933,7 +987,7 @@ static int trepr_of(const lc_expr_type *t) {
   return 1 + (int)t->unit;
 }
 /* scale a temporal value between representations (0 days, 1 s, 2 ms, 3 us, 4 ns) */
-static bool tconv(int64_t v, int from, int to, int64_t *out) {
+static bool tconv(int64_t v, int from, int to, int64_t *out, bool trunc) {
   if (from == to) {
     *out = v;
     return true;
@@ -944,7 +998,7 @@ static bool tconv(int64_t v, int from, int to, int64_t *out) {
   /* convert `from` units → `to` units: x * per_day[to] / per_day[from], floored */
   lc_i128 num = (lc_i128)x * per_day[to];
   lc_i128 q = num / per_day[from];
-  if (num % per_day[from] != 0 && num < 0) q -= 1;
+  if (num % per_day[from] != 0 && num < 0 && !trunc) q -= 1;
   if (q > INT64_MAX || q < INT64_MIN) return false;
   *out = (int64_t)q;
   return true;
@@ -998,20 +1052,32 @@ static int format_row(const vec *a, const lc_expr_type *ft, int64_t i, char *buf
   switch (a->k) {
     case VC_BOOL: return snprintf(buf, cap, "%s", lc_bit_get((const uint8_t *)a->data, i) ? "true" : "false");
     case VC_U64: return snprintf(buf, cap, "%llu", (unsigned long long)((const uint64_t *)a->data)[i]);
-    case VC_F64: return lc_expr__fmt_double(((const double *)a->data)[i], buf, cap);
+    case VC_F64: return lc_expr__fmt_float_arrow(((const double *)a->data)[i], ft->id != LC_T_DOUBLE, buf, cap);
     case VC_DEC: return lc_expr__fmt_decimal(((const lc_i128 *)a->data)[i], ft->scale, buf, cap);
     case VC_I64: {
       int64_t v = ((const int64_t *)a->data)[i];
       switch (ft->id) {
         case LC_T_DATE32: return lc_expr__fmt_date(v, buf, cap);
         case LC_T_DATE64: return lc_expr__fmt_date(v >= 0 ? v / 86400000 : -((-v + 86399999) / 86400000), buf, cap);
-        case LC_T_TIMESTAMP: return lc_expr__fmt_timestamp(v, ft->unit, 'T', buf, cap);
+        case LC_T_TIMESTAMP:
+          return lc_expr__fmt_timestamp_arrow(v, ft->unit, ft->field && ft->field->tz ? ft->field->tz : NULL, buf, cap);
         case LC_T_TIME32: case LC_T_TIME64: return lc_expr__fmt_time(v, ft->unit, buf, cap);
         default: return snprintf(buf, cap, "%lld", (long long)v);
       }
     }
     default: return snprintf(buf, cap, "?");
   }
+}
+
+/* TRY_CAST: row i becomes NULL instead of failing the cast. */
+static int null_row(ectx *c, vec *out, int64_t n, int64_t i) {
+  if (!out->valid) {
+    out->valid = bits_alloc(n, true);
+    if (!out->valid) return oom(c);
+    out->own_valid = true;
+  }
+  lc_bit_clear(out->valid, i);
+  return 0;
 }
 
 static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, vec *out) {
@@ -1053,6 +1119,15 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
   LC_TRY(and_valid(c, a, NULL, n, out));
   const uint8_t *vb = out->valid;
 #define ROWOK(i) (!vb || lc_bit_get(vb, (i)))
+  /* a failed row: NULL for TRY_CAST (continue with the next row), else the error */
+#define CFAIL(i, call, label)           \
+  do {                                  \
+    if (e->try_cast) {                  \
+      LC_TRY(null_row(c, out, n, (i))); \
+      goto label;                       \
+    }                                   \
+    return (call);                      \
+  } while (0)
   if (tk == VC_STR) {
     /* format into an arena; two passes (sizes, then views) */
     lc_buf arena = {0};
@@ -1092,12 +1167,13 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
         case VC_DEC: v = ((const lc_i128 *)a->data)[i] != 0; break;
         case VC_STR: {
           sv s = ((const sv *)a->data)[i];
-          if (!lc_expr__parse_bool((const char *)s.p, (size_t)s.n, &v)) return cast_fail_sv(c, e, s);
+          if (!lc_expr__parse_bool((const char *)s.p, (size_t)s.n, &v)) CFAIL(i, cast_fail_sv(c, e, s), next_row_1);
           break;
         }
         default: return cast_fail(c, e, "value", NULL);
       }
       lc_bit_put(r, i, v);
+    next_row_1:;
     }
     return 0;
   }
@@ -1113,12 +1189,14 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
       bad |= x[i] < l64 || x[i] > h64;
     }
     if (bad)
-      for (int64_t i = 0; i < n; i++)
+      for (int64_t i = 0; i < n; i++) {
         if (ROWOK(i) && (x[i] < l64 || x[i] > h64)) {
           char tmp[64];
           snprintf(tmp, sizeof tmp, "%lld", (long long)x[i]);
-          return cast_fail(c, e, "value", tmp);
+          CFAIL(i, cast_fail(c, e, "value", tmp), next_row_2);
         }
+      next_row_2:;
+      }
     return 0;
   }
   if (tk == VC_F64 && (a->k == VC_I64 || a->k == VC_U64)) {
@@ -1150,7 +1228,7 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
         case VC_U64: v = ((const uint64_t *)a->data)[i]; break;
         case VC_F64: {
           double d = ((const double *)a->data)[i];
-          if (!(d > -1.8e19 && d < 1.9e19)) return cast_fail(c, e, "double", "(out of range)");
+          if (!(d > -1.8e19 && d < 1.9e19)) CFAIL(i, cast_fail(c, e, "double", "(out of range)"), next_row_3);
           v = (lc_i128)d;
           break;
         }
@@ -1161,13 +1239,13 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
           } else {
             bool ovf = false;
             v = dec_rescale_round(d, ft->scale, 0, &ovf);
-            if (ovf) return cast_fail(c, e, "value", "(out of range)");
+            if (ovf) CFAIL(i, cast_fail(c, e, "value", "(out of range)"), next_row_3);
           }
           break;
         }
         case VC_STR: {
           sv s = ((const sv *)a->data)[i];
-          if (!lc_expr__parse_int((const char *)s.p, (size_t)s.n, &v)) return cast_fail_sv(c, e, s);
+          if (!lc_expr__parse_int((const char *)s.p, (size_t)s.n, &v)) CFAIL(i, cast_fail_sv(c, e, s), next_row_3);
           break;
         }
         default: return cast_fail(c, e, "value", NULL);
@@ -1175,10 +1253,11 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
       if (v < lo || v > hi) {
         char tmp[64];
         lc_expr__fmt_i128(v, tmp, sizeof tmp);
-        return cast_fail(c, e, "value", tmp);
+        CFAIL(i, cast_fail(c, e, "value", tmp), next_row_3);
       }
       if (tk == VC_U64) ((uint64_t *)out->data)[i] = (uint64_t)v;
       else ((int64_t *)out->data)[i] = (int64_t)v;
+    next_row_3:;
     }
     return 0;
   }
@@ -1204,12 +1283,13 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
         }
         case VC_STR: {
           sv s = ((const sv *)a->data)[i];
-          if (!lc_expr__parse_double((const char *)s.p, (size_t)s.n, &d)) return cast_fail_sv(c, e, s);
+          if (!lc_expr__parse_double((const char *)s.p, (size_t)s.n, &d)) CFAIL(i, cast_fail_sv(c, e, s), next_row_4);
           break;
         }
         default: return cast_fail(c, e, "value", NULL);
       }
       r[i] = f32 ? (double)(float)d : d;
+    next_row_4:;
     }
     return 0;
   }
@@ -1228,23 +1308,23 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
         case VC_U64: v = dec_rescale_round((lc_i128)((const uint64_t *)a->data)[i], 0, s, &ovf); break;
         case VC_DEC: v = dec_rescale_round(((const lc_i128 *)a->data)[i], ft->scale, s, &ovf); break;
         case VC_F64: {
+          /* as Arrow: round(v * 10^s) in double precision */
           double d = ((const double *)a->data)[i];
-          long double x = (long double)d;
-          for (int k = 0; k < (s < 0 ? -s : s); k++) x = s < 0 ? x / 10 : x * 10;
-          x = roundl(x);
-          if (!(x > -1e38L && x < 1e38L)) ovf = true;
+          double x = round(s >= 0 ? d * pow(10.0, s) : d / pow(10.0, -s));
+          if (!(x > -1e38 && x < 1e38)) ovf = true;
           else v = (lc_i128)x;
           break;
         }
         case VC_STR: {
           sv t = ((const sv *)a->data)[i];
-          if (!lc_expr__parse_decimal((const char *)t.p, (size_t)t.n, p, s, &v)) return cast_fail_sv(c, e, t);
+          if (!lc_expr__parse_decimal((const char *)t.p, (size_t)t.n, p, s, &v)) CFAIL(i, cast_fail_sv(c, e, t), next_row_5);
           break;
         }
         default: return cast_fail(c, e, "value", NULL);
       }
-      if (ovf || v >= lim || v <= -lim) return cast_fail(c, e, "value", "(out of range)");
+      if (ovf || v >= lim || v <= -lim) CFAIL(i, cast_fail(c, e, "value", "(out of range)"), next_row_5);
       r[i] = v;
+    next_row_5:;
     }
     return 0;
   }
@@ -1263,7 +1343,6 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
         switch (tt->id) {
           case LC_T_DATE32:
             ok = lc_expr__parse_date(p, m, &v);
-            if (!ok && lc_expr__parse_timestamp(p, m, LC_UNIT_S, &v)) ok = tconv(v, 1, 0, &v);
             break;
           case LC_T_DATE64:
             ok = lc_expr__parse_timestamp(p, m, LC_UNIT_MS, &v);
@@ -1272,7 +1351,7 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
           case LC_T_TIME32: case LC_T_TIME64: ok = lc_expr__parse_time(p, m, tt->unit, &v); break;
           default: ok = false; break;
         }
-        if (!ok) return cast_fail_sv(c, e, s);
+        if (!ok) CFAIL(i, cast_fail_sv(c, e, s), next_row_6);
       } else if (a->k == VC_I64 && lc_expr__is_temporal(ft->id)) {
         v = ((const int64_t *)a->data)[i];
         bool ft_time = ft->id == LC_T_TIME32 || ft->id == LC_T_TIME64;
@@ -1282,10 +1361,13 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
           v %= per;
           if (v < 0) v += per;
         }
-        ok = tconv(v, trepr_of(ft), to, &v);
+        /* between timestamp / time / duration units: truncated toward zero
+         * (Arrow); to dates: floored */
+        bool trunc = ft->id != LC_T_DATE32 && ft->id != LC_T_DATE64 && tt->id != LC_T_DATE32 && tt->id != LC_T_DATE64;
+        ok = tconv(v, trepr_of(ft), to, &v, trunc);
         if (ok && tt->id == LC_T_DATE64) { /* whole days */
           int64_t d;
-          ok = tconv(v, 2, 0, &d) && tconv(d, 0, 2, &v);
+          ok = tconv(v, 2, 0, &d, false) && tconv(d, 0, 2, &v, false);
         }
       } else if (a->k == VC_I64) {
         v = ((const int64_t *)a->data)[i];
@@ -1296,22 +1378,45 @@ static int cast_vec(ectx *c, const lc_expr *e, const lc_expr_type *ft, vec *a, v
       } else {
         ok = false;
       }
-      if (!ok) return cast_fail(c, e, "value", "(out of range)");
-      if (tt->id == LC_T_DATE32 && (v < INT32_MIN || v > INT32_MAX)) return cast_fail(c, e, "value", "(out of range)");
+      if (!ok) CFAIL(i, cast_fail(c, e, "value", "(out of range)"), next_row_6);
+      if (tt->id == LC_T_DATE32 && (v < INT32_MIN || v > INT32_MAX)) CFAIL(i, cast_fail(c, e, "value", "(out of range)"), next_row_6);
       r[i] = v;
+    next_row_6:;
     }
     return 0;
   }
 #undef ROWOK
+#undef CFAIL
   return cast_fail(c, e, "value", NULL);
+}
+
+/* One UTF-8 code point at s[*i] (advancing *i); a malformed byte is itself. */
+static uint32_t utf8_next(const uint8_t *s, size_t n, size_t *i) {
+  uint8_t b = s[*i];
+  int len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+  if (len <= 1 || *i + (size_t)len > n) {
+    (*i)++;
+    return b;
+  }
+  uint32_t cp = b & (0x7F >> len);
+  for (int k = 1; k < len; k++) {
+    uint8_t x = s[*i + (size_t)k];
+    if ((x & 0xC0) != 0x80) {
+      (*i)++;
+      return b;
+    }
+    cp = (cp << 6) | (x & 0x3F);
+  }
+  *i += (size_t)len;
+  return cp;
 }
 
 /* ---- LIKE ------------------------------------------------------------------------- */
 
 typedef enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_GENERAL } like_kind;
 typedef struct like_tok {
-  uint8_t k; /* 0 literal byte, 1 any one char, 2 any sequence */
-  uint8_t c;
+  uint8_t k;  /* 0 literal, 1 any one char, 2 any sequence */
+  uint32_t c; /* a byte; ILIKE: a case-folded code point */
 } like_tok;
 typedef struct like_pat {
   like_kind kind;
@@ -1342,16 +1447,18 @@ int lc_expr__like_compile(lc_expr *e, lancec_error *err) {
   }
   lp->ci = e->case_insensitive;
   const uint8_t *s = (const uint8_t *)v->str;
-  for (size_t i = 0; i < v->len; i++) {
-    uint8_t ch = s[i];
-    if (e->escape && ch == (uint8_t)e->escape && i + 1 < v->len) {
-      lp->t[lp->nt++] = (like_tok){0, s[++i]};
+  for (size_t i = 0; i < v->len;) {
+    /* ILIKE works on (case-folded) code points, LIKE on bytes */
+    uint32_t ch = lp->ci ? utf8_next(s, v->len, &i) : s[i++];
+    if (e->escape && ch == (uint8_t)e->escape && i < v->len) {
+      uint32_t lit = lp->ci ? lc_expr__casefold(utf8_next(s, v->len, &i)) : s[i++];
+      lp->t[lp->nt++] = (like_tok){0, lit};
     } else if (ch == '%') {
       if (!lp->nt || lp->t[lp->nt - 1].k != 2) lp->t[lp->nt++] = (like_tok){2, 0};
     } else if (ch == '_') {
       lp->t[lp->nt++] = (like_tok){1, 0};
     } else {
-      lp->t[lp->nt++] = (like_tok){0, ch};
+      lp->t[lp->nt++] = (like_tok){0, lp->ci ? lc_expr__casefold(ch) : ch};
     }
   }
   /* classify */
@@ -1366,14 +1473,14 @@ int lc_expr__like_compile(lc_expr *e, lancec_error *err) {
     else if (n_seq == 2 && lead && trail) lp->kind = LK_CONTAINS;
     if (n_seq == 1 && lead && trail) lp->kind = LK_CONTAINS; /* "%" */
   }
-  for (size_t i = 0; i < lp->nt; i++)
-    if (lp->t[i].k == 0) lp->lit[lp->lit_len++] = lp->t[i].c;
+  if (!lp->ci)
+    for (size_t i = 0; i < lp->nt; i++)
+      if (lp->t[i].k == 0) lp->lit[lp->lit_len++] = (uint8_t)lp->t[i].c;
   e->like_ = lp;
   return 0;
 }
 
 static inline int u8len(uint8_t b) { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1; }
-static inline uint8_t lower_ascii(uint8_t b) { return b >= 'A' && b <= 'Z' ? (uint8_t)(b + 32) : b; }
 
 static bool like_general(const like_pat *lp, const uint8_t *s, int64_t n) {
   int64_t i = 0, star_i = 0;
@@ -1381,8 +1488,10 @@ static bool like_general(const like_pat *lp, const uint8_t *s, int64_t n) {
   const like_tok *t = lp->t;
   size_t m = lp->nt;
   while (i < n) {
-    if (j < m && t[j].k == 0 && (lp->ci ? lower_ascii(t[j].c) == lower_ascii(s[i]) : t[j].c == s[i])) {
-      i++, j++;
+    size_t i2 = (size_t)i;
+    uint32_t ch = lp->ci ? lc_expr__casefold(utf8_next(s, (size_t)n, &i2)) : s[i2++];
+    if (j < m && t[j].k == 0 && t[j].c == ch) {
+      i = (int64_t)i2, j++;
     } else if (j < m && t[j].k == 1) {
       i += u8len(s[i]);
       if (i > n) i = n;
@@ -1545,6 +1654,82 @@ static int inset_eval(ectx *c, const lc_expr *e, const vec *a, vec *out) {
   return 0;
 }
 
+static int eval(ectx *c, const lc_expr *e, vec *out);
+
+/* DataFusion's AND "pre-selection": when the left side has no NULL and is
+ * TRUE on at most a fifth of the rows, the right side is evaluated on those
+ * rows only (so values on the other rows cannot make it fail). */
+static int pre_select(ectx *c, const lc_expr *e, const vec *a, vec *out, bool *done) {
+  *done = false;
+  int64_t n = c->n;
+  if (a->k != VC_BOOL || a->scalar || a->valid || n == 0) return 0;
+  const uint8_t *d = (const uint8_t *)a->data;
+  int64_t t = 0;
+  for (int64_t i = 0; i < n; i++) t += lc_bit_get(d, i);
+  if (t == 0 || t == n || (double)t / (double)n > 0.2) return 0;
+  uint64_t m = e->children[1]->colmask_;
+  if (m == ~(uint64_t)0 && c->ncols > 64) return 0;
+  int64_t *idx = lc_malloc((size_t)t * sizeof(int64_t));
+  colb *cols2 = lc_calloc(c->ncols ? c->ncols : 1, sizeof(colb));
+  struct ArrowArray *taken = lc_calloc(c->ncols ? c->ncols : 1, sizeof(struct ArrowArray));
+  if (!idx || !cols2 || !taken) {
+    lc_free(idx);
+    lc_free(cols2);
+    lc_free(taken);
+    return oom(c);
+  }
+  int rc = 0;
+  for (size_t k = 0; k < c->ncols && !rc; k++) {
+    cols2[k] = c->cols[k];
+    if (k < 64 && !(m & ((uint64_t)1 << k))) continue; /* not read by the right side */
+    int64_t j = 0;
+    for (int64_t i = 0; i < n; i++)
+      if (lc_bit_get(d, i)) idx[j++] = c->cols[k].off + i;
+    rc = lc_array_take(c->cols[k].f, c->cols[k].a, idx, t, &taken[k], c->err);
+    if (!rc) cols2[k].a = &taken[k], cols2[k].off = 0;
+  }
+  vec b;
+  memset(&b, 0, sizeof b);
+  if (!rc) {
+    ectx c2 = *c;
+    c2.n = t;
+    c2.cols = cols2;
+    rc = eval(&c2, e->children[1], &b);
+    if (!rc && b.k != VC_NULL && b.k != VC_BOOL) rc = lc_err(c->err, LANCEC_EINTERNAL, "filter: AND of a non-boolean");
+  }
+  if (!rc) rc = bool_out(c, n, out);
+  if (!rc) {
+    /* scatter: unselected rows FALSE, selected rows the right side's value */
+    uint8_t *r = (uint8_t *)out->data;
+    const uint8_t *bd = b.k == VC_BOOL ? (const uint8_t *)b.data : NULL;
+    int64_t j = 0;
+    for (int64_t i = 0; i < n && !rc; i++) {
+      if (!lc_bit_get(d, i)) continue;
+      int64_t jb = b.scalar ? 0 : j;
+      bool valid = b.k == VC_BOOL && (!b.valid || lc_bit_get(b.valid, jb));
+      if (valid && lc_bit_get(bd, jb)) lc_bit_set(r, i);
+      if (!valid) {
+        if (!out->valid) {
+          out->valid = bits_alloc(n, true);
+          if (!out->valid) rc = oom(c);
+          else out->own_valid = true;
+        }
+        if (!rc) lc_bit_clear(out->valid, i);
+      }
+      j++;
+    }
+    if (rc) vfree(out);
+  }
+  vfree(&b);
+  for (size_t k = 0; k < c->ncols; k++)
+    if (taken[k].release) lc_array_release(&taken[k]);
+  lc_free(idx);
+  lc_free(cols2);
+  lc_free(taken);
+  *done = rc == 0;
+  return rc;
+}
+
 /* ---- dispatch --------------------------------------------------------------------- */
 
 static int eval(ectx *c, const lc_expr *e, vec *out);
@@ -1671,9 +1856,22 @@ static int eval(ectx *c, const lc_expr *e, vec *out) {
           LC_TRY(try_fast_cmp(c, e, out, &done));
           if (done) return 0;
         }
-        if (!(rc = eval(c, e->children[0], &a)) && !(rc = eval(c, e->children[1], &b))) rc = cmp_vecs(c, e->op, &a, &b, out);
+        if (!(rc = eval(c, e->children[0], &a)) && !(rc = eval(c, e->children[1], &b))) rc = cmp_vecs(c, e->op, e->fzero_, &a, &b, out);
       } else if (lc_expr_op_is_logic(e->op)) {
-        if (!(rc = eval(c, e->children[0], &a)) && !(rc = eval(c, e->children[1], &b))) rc = logic(c, e->op, &a, &b, out);
+        if ((rc = eval(c, e->children[0], &a))) break;
+        /* as DataFusion: FALSE AND x / TRUE OR x skip x when the left side
+         * is that value for the whole batch (so x cannot fail) */
+        if (all_is(&a, a.scalar ? 1 : c->n, e->op == LC_OP_OR)) {
+          *out = a;
+          memset(&a, 0, sizeof a);
+          break;
+        }
+        if (e->op == LC_OP_AND && !c->ref) {
+          bool done2 = false;
+          if ((rc = pre_select(c, e, &a, out, &done2))) break;
+          if (done2) break;
+        }
+        if (!(rc = eval(c, e->children[1], &b))) rc = logic(c, e->op, &a, &b, out);
       } else {
         if (!(rc = eval(c, e->children[0], &a)) && !(rc = eval(c, e->children[1], &b))) rc = arith(c, e, &a, &b, out);
       }
@@ -1706,6 +1904,11 @@ static int eval(ectx *c, const lc_expr *e, vec *out) {
     case LC_EXPR_IN_LIST:
     case LC_EXPR_BETWEEN: {
       if (!e->lowered_) return lc_err(c->err, LANCEC_EINTERNAL, "filter: unbound IN/BETWEEN");
+      if (e->children[0]->kind == LC_EXPR_CAST && !e->children[0]->implicit) {
+        /* an explicit CAST operand is copied into each comparison */
+        rc = eval(c, e->lowered_, out);
+        break;
+      }
       if ((rc = eval(c, e->children[0], &a))) break;
       if (e->inset_) {
         rc = inset_eval(c, e, &a, out);

@@ -71,11 +71,17 @@ LC_INTERNAL int lc_expr__fmt_decimal(lc_i128 v, int32_t scale, char *buf, size_t
 LC_INTERNAL int lc_expr__fmt_i128(lc_i128 v, char *buf, size_t cap);
 LC_INTERNAL int lc_expr__fmt_date(int64_t days, char *buf, size_t cap);
 LC_INTERNAL int lc_expr__fmt_timestamp(int64_t v, lc_time_unit unit, char sep, char *buf, size_t cap);
+/* As Arrow's cast timestamp → string (tz: the column's time zone or NULL). */
+LC_INTERNAL int lc_expr__fmt_timestamp_arrow(int64_t v, lc_time_unit unit, const char *tz, char *buf, size_t cap);
 LC_INTERNAL int lc_expr__fmt_time(int64_t v, lc_time_unit unit, char *buf, size_t cap);
 LC_INTERNAL int lc_expr__fmt_double(double v, char *buf, size_t cap);
+/* As Arrow's cast float → string ("1.5", "1e20", "NaN", "inf"); f32: float32 digits. */
+LC_INTERNAL int lc_expr__fmt_float_arrow(double v, bool f32, char *buf, size_t cap);
 LC_INTERNAL int64_t lc_expr__unit_per_sec(lc_time_unit u);
 LC_INTERNAL lc_i128 lc_expr__pow10(int n); /* 0 <= n <= 38 */
 LC_INTERNAL double lc_expr__half_to_double(uint16_t h);
+/* Unicode simple case folding of one code point (ILIKE; expr_casefold.c). */
+LC_INTERNAL uint32_t lc_expr__casefold(uint32_t cp);
 
 #define LC_I128_MAX ((lc_i128)(((unsigned __int128)1 << 127) - 1))
 #define LC_I128_MIN (-LC_I128_MAX - 1)

@@ -255,7 +255,7 @@ lc_expr *lc_expr_clone(const lc_expr *s) {
   if (!e) return NULL;
   e->op = s->op, e->is_kind = s->is_kind, e->negated = s->negated;
   e->case_insensitive = s->case_insensitive, e->escape = s->escape, e->pos = s->pos;
-  e->quoted0 = s->quoted0, e->cast_to = s->cast_to;
+  e->quoted0 = s->quoted0, e->cast_to = s->cast_to, e->try_cast = s->try_cast;
   if (lc_expr__value_copy(&e->value, &s->value)) goto fail;
   if (s->path_len) {
     e->path = lc_calloc(s->path_len, sizeof(char *));
@@ -504,6 +504,7 @@ static int parse_type(parser *p, lc_expr_type *out) {
     LC_TRY(next(p));
   }
   if (is_unsigned_word) out->id = (lc_type_id)(id + 1); /* INTn → UINTn */
+  if (id == LC_T_TIMESTAMP) out->unit = LC_UNIT_US; /* as Lance: TIMESTAMP is microseconds */
   if (is_op(p, "(")) {
     LC_TRY(next(p));
     int64_t a[2] = {0, 0};
@@ -588,11 +589,9 @@ static lc_expr *number_literal(parser *p) {
   lc_expr *e = NULL;
   if (p->t.kind == TK_INT) {
     lc_i128 v;
-    if (!lc_expr__parse_int(s, strlen(s), &v) || v > (lc_i128)UINT64_MAX) {
-      perr(p, st, "integer literal %s out of range", s);
-      return NULL;
-    }
-    e = v <= INT64_MAX ? lc_expr_literal_int((int64_t)v) : lc_expr_literal_uint((uint64_t)v);
+    /* int64 if it fits, else uint64, else a double (as Lance's planner) */
+    if (!lc_expr__parse_int(s, strlen(s), &v) || v > (lc_i128)UINT64_MAX) e = lc_expr_literal_double(strtod(s, NULL));
+    else e = v <= INT64_MAX ? lc_expr_literal_int((int64_t)v) : lc_expr_literal_uint((uint64_t)v);
   } else {
     double d = strtod(s, NULL);
     e = lc_expr_literal_double(d);
@@ -622,7 +621,15 @@ static lc_expr *number_literal(parser *p) {
 
 static lc_expr *typed_string(parser *p, lc_type_id id, const char *what) {
   size_t st = p->t.start;
-  if (next(p)) return NULL;
+  lc_time_unit unit = LC_UNIT_US;
+  if (id == LC_T_TIMESTAMP) {
+    /* TIMESTAMP / DATETIME [(precision)] '...' */
+    lc_expr_type ty;
+    if (parse_type(p, &ty)) return NULL;
+    unit = ty.unit;
+  } else if (next(p)) {
+    return NULL;
+  }
   if (p->t.kind != TK_STRING) {
     char b[64];
     perr(p, p->t.start, "expected a string after %s, found %s", what, tok_desc(p, b, sizeof b));
@@ -637,11 +644,11 @@ static lc_expr *typed_string(parser *p, lc_type_id id, const char *what) {
     }
     e = lc_expr_literal_date((int32_t)v);
   } else if (id == LC_T_TIMESTAMP) {
-    if (!lc_expr__parse_timestamp(p->t.text, p->t.text_len, LC_UNIT_NS, &v)) {
+    if (!lc_expr__parse_timestamp(p->t.text, p->t.text_len, unit, &v)) {
       perr(p, p->t.start, "invalid timestamp '%s'", p->t.text);
       return NULL;
     }
-    e = lc_expr_literal_timestamp(v, LC_UNIT_NS);
+    e = lc_expr_literal_timestamp(v, unit);
   } else {
     if (!lc_expr__parse_time(p->t.text, p->t.text_len, LC_UNIT_NS, &v)) {
       perr(p, p->t.start, "invalid time '%s'", p->t.text);
@@ -717,11 +724,20 @@ static lc_expr *p_primary(parser *p) {
       }
       return e;
     }
-    /* DATE '...', TIMESTAMP '...' (only when a string follows) */
+    /* DATE '...', TIMESTAMP [(p)] '...', DATETIME [(p)] '...' (only when a string follows) */
     size_t save = p->i;
-    if (is_kw(p, "DATE") || is_kw(p, "TIMESTAMP") || is_kw(p, "TIME")) {
+    if (is_kw(p, "DATE") || is_kw(p, "TIMESTAMP") || is_kw(p, "DATETIME") || is_kw(p, "TIME")) {
       size_t j = save;
       while (j < p->n && isspace((unsigned char)p->sql[j])) j++;
+      bool ts = is_kw(p, "TIMESTAMP") || is_kw(p, "DATETIME");
+      if (ts && j < p->n && p->sql[j] == '(') { /* skip "(digits)" */
+        size_t k = j + 1;
+        while (k < p->n && (isdigit((unsigned char)p->sql[k]) || isspace((unsigned char)p->sql[k]))) k++;
+        if (k < p->n && p->sql[k] == ')') {
+          j = k + 1;
+          while (j < p->n && isspace((unsigned char)p->sql[j])) j++;
+        }
+      }
       if (j < p->n && p->sql[j] == '\'') {
         lc_type_id id = is_kw(p, "DATE") ? LC_T_DATE32 : is_kw(p, "TIME") ? LC_T_TIME64 : LC_T_TIMESTAMP;
         return typed_string(p, id, id == LC_T_DATE32 ? "DATE" : id == LC_T_TIME64 ? "TIME" : "TIMESTAMP");
@@ -731,6 +747,7 @@ static lc_expr *p_primary(parser *p) {
       size_t j = save;
       while (j < p->n && isspace((unsigned char)p->sql[j])) j++;
       if (j < p->n && p->sql[j] == '(') {
+        bool try_cast = is_kw(p, "TRY_CAST");
         if (next(p) || next(p)) return NULL;
         lc_expr *x = p_or(p);
         if (!x) return NULL;
@@ -744,7 +761,9 @@ static lc_expr *p_primary(parser *p) {
           lc_expr_free(x);
           return NULL;
         }
-        return at(lc_expr_cast(x, ty), p, st);
+        lc_expr *k = at(lc_expr_cast(x, ty), p, st);
+        if (k) k->try_cast = try_cast;
+        return k;
       }
     }
     if (reserved(p->t.text)) {
@@ -805,6 +824,13 @@ static lc_expr *p_postfix(parser *p) {
   return e;
 }
 
+/* Is the current token followed by "::" (a cast binds tighter than a sign)? */
+static bool followed_by_cast(const parser *p) {
+  size_t j = p->i;
+  while (j < p->n && isspace((unsigned char)p->sql[j])) j++;
+  return j + 1 < p->n && p->sql[j] == ':' && p->sql[j + 1] == ':';
+}
+
 static lc_expr *p_unary(parser *p) {
   if (++p->depth > 200) {
     perr(p, p->t.start, "expression nested too deeply");
@@ -815,6 +841,19 @@ static lc_expr *p_unary(parser *p) {
     size_t st = p->t.start;
     bool neg = is_op(p, "-");
     if (next(p)) return NULL;
+    if (neg && (p->t.kind == TK_INT || p->t.kind == TK_NUM) && !followed_by_cast(p)) {
+      /* "-<number>" is one literal (as in Lance's planner): an int64, else a double */
+      r = number_literal(p);
+      if (r) {
+        lc_expr_value *v = &r->value;
+        if (v->type.id == LC_T_INT64) v->i = -v->i;
+        else if (v->type.id == LC_T_UINT64) v->type.id = LC_T_DOUBLE, v->f = -(double)v->u, v->u = 0;
+        else v->f = -v->f, v->dec = -v->dec;
+        r->pos = char_pos(p, st);
+      }
+      p->depth--;
+      return r;
+    }
     lc_expr *x = p_unary(p);
     r = !x ? NULL : neg ? at(lc_expr_neg(x), p, st) : x;
   } else {
@@ -1050,14 +1089,44 @@ static lc_expr *p_not(parser *p) {
 /* AND / OR chains are built balanced (both are associative, also under
  * three-valued logic), so "id = 1 OR id = 2 OR ..." with thousands of terms
  * stays shallow. */
-static lc_expr *balanced(lc_expr_op op, lc_expr **items, const uint32_t *opos, size_t lo, size_t hi) {
-  if (hi - lo == 1) return items[lo];
-  size_t mid = lo + (hi - lo) / 2;
-  lc_expr *l = balanced(op, items, opos, lo, mid);
-  lc_expr *r = balanced(op, items, opos, mid, hi);
-  lc_expr *e = lc_expr_binary(op, l, r);
-  if (e) e->pos = opos[mid - 1];
-  return e;
+/* An AND / OR chain as Lance's planner builds it: rounds that pair
+ * neighbours from the left, ((a b) (c d)) e ... — balanced (shallow for
+ * thousands of terms), and the same shape as real Lance, which matters for
+ * what DataFusion simplifies and short-circuits. items[] is consumed
+ * (entries replaced); NULL on allocation failure (everything freed). */
+static lc_expr *balanced(lc_expr_op op, lc_expr **items, const uint32_t *opos, size_t n) {
+  size_t *last = lc_malloc(n * sizeof *last); /* last original item of each node */
+  if (!last) {
+    for (size_t i = 0; i < n; i++) lc_expr_free(items[i]);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) last[i] = i;
+  bool ok = true;
+  while (n > 1) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i += 2) {
+      if (i + 1 == n) {
+        items[m] = items[i], last[m] = last[i], m++;
+        continue;
+      }
+      lc_expr *e = ok ? lc_expr_binary(op, items[i], items[i + 1]) : NULL;
+      if (!e) {
+        if (ok) ok = false; /* lc_expr_binary freed both */
+        else lc_expr_free(items[i]), lc_expr_free(items[i + 1]);
+        items[m] = NULL, last[m] = last[i + 1], m++;
+        continue;
+      }
+      e->pos = opos[last[i]];
+      items[m] = e, last[m] = last[i + 1], m++;
+    }
+    n = m;
+  }
+  lc_free(last);
+  if (!ok) {
+    lc_expr_free(items[0]);
+    return NULL;
+  }
+  return items[0];
 }
 
 static lc_expr *p_chain(parser *p, lc_expr *(*sub)(parser *), const char *kw, lc_expr_op op) {
@@ -1089,7 +1158,7 @@ static lc_expr *p_chain(parser *p, lc_expr *(*sub)(parser *), const char *kw, lc
   }
   lc_expr *e = NULL;
   if (!p->rc && n) {
-    e = balanced(op, items, opos, 0, n);
+    e = balanced(op, items, opos, n);
     if (!e) perr(p, 0, "out of memory");
   } else {
     for (size_t i = 0; i < n; i++) lc_expr_free(items[i]);
@@ -1232,8 +1301,8 @@ static void print_value(lc_buf *b, const lc_expr_value *v) {
         lc_expr__fmt_decimal(v->dec, v->dec_scale, tmp, sizeof tmp);
         sb(b, "%s", tmp);
       } else if (isnan(v->f) || isinf(v->f)) {
-        lc_expr__fmt_double(v->f, tmp, sizeof tmp);
-        sb(b, "'%s'::DOUBLE", tmp);
+        lc_expr__fmt_double(fabs(v->f), tmp, sizeof tmp);
+        sb(b, "%s'%s'::DOUBLE", signbit(v->f) ? "-" : "", tmp);
       } else {
         lc_expr__fmt_double(v->f, tmp, sizeof tmp);
         sb(b, "%s", tmp);
@@ -1261,8 +1330,8 @@ static void print_value(lc_buf *b, const lc_expr_value *v) {
       return;
     case LC_T_TIMESTAMP:
       lc_expr__fmt_timestamp(v->i, v->type.unit, ' ', tmp, sizeof tmp);
-      if (v->type.unit == LC_UNIT_NS) sb(b, "TIMESTAMP '%s'", tmp);
-      else sb(b, "CAST(TIMESTAMP '%s' AS %s)", tmp, lc_expr_type_name(&v->type, tn, sizeof tn));
+      if (v->type.unit == LC_UNIT_US) sb(b, "TIMESTAMP '%s'", tmp);
+      else sb(b, "TIMESTAMP(%d) '%s'", v->type.unit == LC_UNIT_S ? 0 : v->type.unit == LC_UNIT_MS ? 3 : 9, tmp);
       return;
     case LC_T_TIME32: case LC_T_TIME64:
       lc_expr__fmt_time(v->i, v->type.unit, tmp, sizeof tmp);
@@ -1361,7 +1430,7 @@ static void print(lc_buf *b, const lc_expr *e) {
         print(b, e->children[0]);
         return;
       }
-      sb(b, "CAST(");
+      sb(b, e->try_cast ? "TRY_CAST(" : "CAST(");
       print_child(b, e->children[0], 0);
       sb(b, " AS %s)", lc_expr_type_name(&e->cast_to, tn, sizeof tn));
       return;

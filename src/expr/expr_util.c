@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "expr/expr_internal.h"
 
@@ -163,29 +164,50 @@ static bool days_in_month_ok(int64_t y, int64_t m, int64_t d) {
   return d <= lim;
 }
 
-static bool parse_date_prefix(const char *s, size_t n, size_t *i, int64_t *days) {
-  int64_t y, m, d;
-  bool neg = false;
-  if (*i < n && (s[*i] == '-' || s[*i] == '+')) neg = s[(*i)++] == '-';
-  size_t st = *i;
-  y = 0;
-  while (*i < n && isdigit((unsigned char)s[*i]) && *i - st < 6) y = y * 10 + (s[(*i)++] - '0');
-  if (*i - st < 4) return false;
-  if (neg) y = -y;
-  if (*i >= n || s[(*i)++] != '-') return false;
-  if (!digits(s, n, i, 2, &m)) return false;
-  if (*i >= n || s[(*i)++] != '-') return false;
-  if (!digits(s, n, i, 2, &d)) return false;
+/* Arrow's string → date32 (what DataFusion's DATE '...' and CAST use):
+ * "YYYY-MM-DD" with one- or two-digit month and day, "YYYYMMDD", a
+ * signed extended year "+YYYYY-MM-DD", or a longer string parsed as a
+ * timestamp (its date). No surrounding spaces. */
+bool lc_expr__parse_date(const char *s, size_t n, int64_t *days) {
+  if (n && (s[0] == '+' || s[0] == '-')) {
+    size_t i = 1, st = 1;
+    int64_t y = 0, m = 0, d = 0;
+    while (i < n && isdigit((unsigned char)s[i]) && i - st < 7) y = y * 10 + (s[i++] - '0');
+    if (i - st < 4 || i >= n || s[i++] != '-') return false;
+    st = i;
+    while (i < n && isdigit((unsigned char)s[i]) && i - st < 2) m = m * 10 + (s[i++] - '0');
+    if (i == st || i >= n || s[i++] != '-') return false;
+    st = i;
+    while (i < n && isdigit((unsigned char)s[i]) && i - st < 2) d = d * 10 + (s[i++] - '0');
+    if (i == st || i != n) return false;
+    if (s[0] == '-') y = -y;
+    if (!days_in_month_ok(y, m, d)) return false;
+    *days = lc_expr__days_from_civil(y, (unsigned)m, (unsigned)d);
+    return true;
+  }
+  if (n > 10) {
+    int64_t sec;
+    if (!lc_expr__parse_timestamp(s, n, LC_UNIT_S, &sec)) return false;
+    *days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    return true;
+  }
+  int64_t y, m = 0, d = 0;
+  size_t i = 0;
+  if (!digits(s, n, &i, 4, &y)) return false;
+  if (n == 8 && s[4] != '-') {
+    if (!digits(s, n, &i, 2, &m) || !digits(s, n, &i, 2, &d)) return false;
+  } else {
+    if (i >= n || s[i++] != '-') return false;
+    size_t st = i;
+    while (i < n && isdigit((unsigned char)s[i]) && i - st < 2) m = m * 10 + (s[i++] - '0');
+    if (i == st || i >= n || s[i++] != '-') return false;
+    st = i;
+    while (i < n && isdigit((unsigned char)s[i]) && i - st < 2) d = d * 10 + (s[i++] - '0');
+    if (i == st || i != n) return false;
+  }
   if (!days_in_month_ok(y, m, d)) return false;
   *days = lc_expr__days_from_civil(y, (unsigned)m, (unsigned)d);
   return true;
-}
-
-bool lc_expr__parse_date(const char *s, size_t n, int64_t *days) {
-  trim(&s, &n);
-  size_t i = 0;
-  if (!parse_date_prefix(s, n, &i, days)) return false;
-  return i == n;
 }
 
 int64_t lc_expr__unit_per_sec(lc_time_unit u) {
@@ -197,30 +219,37 @@ int64_t lc_expr__unit_per_sec(lc_time_unit u) {
   }
 }
 
-/* HH:MM[:SS[.fff]] → nanoseconds since midnight */
-static bool parse_clock(const char *s, size_t n, size_t *i, int64_t *ns) {
+/* HH:MM[:SS[.fff]] → nanoseconds since midnight (TIME); with `strict`
+ * (timestamps, as Arrow): HH:MM:SS[.f...] or HHMMSS */
+static bool parse_clock2(const char *s, size_t n, size_t *i, int64_t *ns, bool strict) {
   int64_t h, mi, sec = 0, frac = 0;
   if (!digits(s, n, i, 2, &h)) return false;
-  if (*i >= n || s[(*i)++] != ':') return false;
-  if (!digits(s, n, i, 2, &mi)) return false;
-  if (*i < n && s[*i] == ':') {
-    (*i)++;
-    if (!digits(s, n, i, 2, &sec)) return false;
-    if (*i < n && s[*i] == '.') {
+  if (strict && *i < n && isdigit((unsigned char)s[*i])) {
+    if (!digits(s, n, i, 2, &mi) || !digits(s, n, i, 2, &sec)) return false;
+  } else {
+    if (*i >= n || s[(*i)++] != ':') return false;
+    if (!digits(s, n, i, 2, &mi)) return false;
+    if (strict && (*i >= n || s[*i] != ':')) return false;
+    if (*i < n && s[*i] == ':') {
       (*i)++;
-      int nd = 0;
-      while (*i < n && isdigit((unsigned char)s[*i])) {
-        if (nd < 9) frac = frac * 10 + (s[*i] - '0'), nd++;
+      if (!digits(s, n, i, 2, &sec)) return false;
+      if (*i < n && s[*i] == '.') {
         (*i)++;
+        int nd = 0;
+        while (*i < n && isdigit((unsigned char)s[*i])) {
+          if (nd < 9) frac = frac * 10 + (s[*i] - '0'), nd++;
+          (*i)++;
+        }
+        if (nd == 0) return false;
+        while (nd < 9) frac *= 10, nd++;
       }
-      if (nd == 0) return false;
-      while (nd < 9) frac *= 10, nd++;
     }
   }
   if (h > 23 || mi > 59 || sec > 60) return false;
   *ns = ((h * 60 + mi) * 60 + sec) * 1000000000 + frac;
   return true;
 }
+static bool parse_clock(const char *s, size_t n, size_t *i, int64_t *ns) { return parse_clock2(s, n, i, ns, false); }
 
 static bool ns_to_unit(lc_i128 ns, lc_time_unit unit, int64_t *out) {
   lc_i128 div = 1000000000 / lc_expr__unit_per_sec(unit);
@@ -231,25 +260,31 @@ static bool ns_to_unit(lc_i128 ns, lc_time_unit unit, int64_t *out) {
   return true;
 }
 
+/* Arrow's string → timestamp: "YYYY-MM-DD", or that followed by T, t or a
+ * space and HH:MM:SS[.fraction] (or HHMMSS), then optionally Z or an
+ * offset (+HH, +HHMM, +HH:MM; spaces before it allowed). No offset: UTC.
+ * Floors to `unit`. */
 bool lc_expr__parse_timestamp(const char *s, size_t n, lc_time_unit unit, int64_t *out) {
-  trim(&s, &n);
   size_t i = 0;
-  int64_t days, clk = 0, off_s = 0;
-  if (!parse_date_prefix(s, n, &i, &days)) return false;
-  if (i < n && (s[i] == ' ' || s[i] == 'T' || s[i] == 't')) {
+  int64_t y, m, d, clk = 0, off_s = 0;
+  if (n < 10 || !digits(s, n, &i, 4, &y) || s[i++] != '-' || !digits(s, n, &i, 2, &m) || s[i++] != '-' ||
+      !digits(s, n, &i, 2, &d) || !days_in_month_ok(y, m, d))
+    return false;
+  int64_t days = lc_expr__days_from_civil(y, (unsigned)m, (unsigned)d);
+  if (i < n) {
+    if (s[i] != ' ' && s[i] != 'T' && s[i] != 't') return false;
     i++;
-    if (!parse_clock(s, n, &i, &clk)) return false;
-    while (i < n && s[i] == ' ') i++;
-    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+    if (!parse_clock2(s, n, &i, &clk, true)) return false;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
       i++;
-    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+    } else if (i < n) {
+      while (i < n && s[i] == ' ') i++;
+      if (i >= n || (s[i] != '+' && s[i] != '-')) return false;
       int sign = s[i++] == '-' ? -1 : 1;
       int64_t oh, om = 0;
       if (!digits(s, n, &i, 2, &oh)) return false;
       if (i < n && s[i] == ':') i++;
-      if (i < n) {
-        if (!digits(s, n, &i, 2, &om)) return false;
-      }
+      if (i < n && !digits(s, n, &i, 2, &om)) return false;
       if (oh > 23 || om > 59) return false;
       off_s = sign * (oh * 3600 + om * 60);
     }
@@ -273,8 +308,16 @@ lc_i128 lc_expr__pow10(int n) {
   return v;
 }
 
+static bool parse_decimal2(const char *s, size_t n, int32_t precision, int32_t scale, lc_i128 *out, bool exp_ok);
 bool lc_expr__parse_decimal(const char *s, size_t n, int32_t precision, int32_t scale, lc_i128 *out) {
+  return parse_decimal2(s, n, precision, scale, out, false);
+}
+static bool parse_decimal2(const char *s, size_t n, int32_t precision, int32_t scale, lc_i128 *out, bool exp_ok) {
   trim(&s, &n);
+  if (n == 0) { /* as Arrow (DataFusion 54): an empty string is 0 */
+    *out = 0;
+    return true;
+  }
   size_t i = 0;
   bool neg = false;
   if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
@@ -296,7 +339,7 @@ bool lc_expr__parse_decimal(const char *s, size_t n, int32_t precision, int32_t 
   }
   if (!any) return false;
   int64_t exp = 0;
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+  if (i < n && (s[i] == 'e' || s[i] == 'E') && exp_ok) {
     i++;
     bool eneg = false;
     if (i < n && (s[i] == '-' || s[i] == '+')) eneg = s[i++] == '-';
@@ -333,8 +376,8 @@ bool lc_expr__parse_decimal(const char *s, size_t n, int32_t precision, int32_t 
   return true;
 }
 
+/* [+-]digits, no spaces (Arrow's string → integer) */
 bool lc_expr__parse_int(const char *s, size_t n, lc_i128 *out) {
-  trim(&s, &n);
   size_t i = 0;
   bool neg = false;
   if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
@@ -357,8 +400,9 @@ static bool ieq(const char *s, size_t n, const char *w) {
   return true;
 }
 
+/* Rust's f64 syntax (Arrow's string → float): [+-] digits [. digits] [e[+-]digits],
+ * inf, infinity, nan (any case); no spaces */
 bool lc_expr__parse_double(const char *s, size_t n, double *out) {
-  trim(&s, &n);
   if (n == 0 || n > 400) return false;
   char buf[401];
   memcpy(buf, s, n);
@@ -367,7 +411,7 @@ bool lc_expr__parse_double(const char *s, size_t n, double *out) {
   bool neg = false;
   if (*p == '-' || *p == '+') neg = *p++ == '-';
   size_t rest = strlen(p);
-  if (ieq(p, rest, "nan")) { *out = NAN; return true; }
+  if (ieq(p, rest, "nan")) { *out = neg ? -NAN : NAN; return true; }
   if (ieq(p, rest, "inf") || ieq(p, rest, "infinity")) { *out = neg ? -INFINITY : INFINITY; return true; }
   /* plain decimal or exponent notation only (no hex, no nan payloads) */
   for (const char *q = p; *q; q++)
@@ -380,16 +424,22 @@ bool lc_expr__parse_double(const char *s, size_t n, double *out) {
   return true;
 }
 
+/* Arrow's string → boolean: trimmed, any case, prefixes of true / false,
+ * y, ye, yes, on, 1 / n, no, of, off, 0 */
 bool lc_expr__parse_bool(const char *s, size_t n, bool *out) {
+  static const char *const t[] = {"t", "tr", "tru", "true", "y", "ye", "yes", "on", "1", NULL};
+  static const char *const f[] = {"f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0", NULL};
   trim(&s, &n);
-  if (ieq(s, n, "true") || ieq(s, n, "t") || ieq(s, n, "1") || ieq(s, n, "yes") || ieq(s, n, "y") || ieq(s, n, "on")) {
-    *out = true;
-    return true;
-  }
-  if (ieq(s, n, "false") || ieq(s, n, "f") || ieq(s, n, "0") || ieq(s, n, "no") || ieq(s, n, "n") || ieq(s, n, "off")) {
-    *out = false;
-    return true;
-  }
+  for (int i = 0; t[i]; i++)
+    if (ieq(s, n, t[i])) {
+      *out = true;
+      return true;
+    }
+  for (int i = 0; f[i]; i++)
+    if (ieq(s, n, f[i])) {
+      *out = false;
+      return true;
+    }
   return false;
 }
 
@@ -491,3 +541,106 @@ int lc_expr__fmt_double(double v, char *buf, size_t cap) {
 }
 
 double lc_expr__half_to_double(uint16_t h) { return (double)lc_half_to_float(h); }
+
+/* A float as Arrow's cast to string writes it (the ryu crate's format):
+ * shortest round-trip digits; "123.0" / "0.00123" / "1.5e20" / "1e-7"
+ * (plain while the decimal point falls within 16 digits for doubles, 13 for
+ * float32, and down to 4 zeros after it, 5 for float32), "NaN", "inf",
+ * "-inf", "-0.0". */
+int lc_expr__fmt_float_arrow(double v, bool f32, char *buf, size_t cap) {
+  if (isnan(v)) return snprintf(buf, cap, "NaN");
+  if (isinf(v)) return snprintf(buf, cap, v < 0 ? "-inf" : "inf");
+  if (v == 0) return snprintf(buf, cap, signbit(v) ? "-0.0" : "0.0");
+  char tmp[64];
+  int p;
+  for (p = 1; p <= 17; p++) {
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
+    double back = strtod(tmp, NULL);
+    if (f32 ? (float)back == (float)v : back == v) break;
+  }
+  /* tmp: [-]d[.ddd]e[+-]xx → digits and exponent */
+  const char *q = tmp;
+  bool neg = *q == '-';
+  if (neg) q++;
+  char dg[32];
+  int nd = 0;
+  for (; *q && *q != 'e'; q++)
+    if (isdigit((unsigned char)*q)) dg[nd++] = *q;
+  int e10 = atoi(q + 1);
+  while (nd > 1 && dg[nd - 1] == '0') nd--;
+  int kk = e10 + 1; /* 10^(kk-1) <= |v| < 10^kk */
+  int k = kk - nd;  /* value = digits * 10^k */
+  int lim = f32 ? 13 : 16;
+  char *o = buf;
+  size_t left = cap;
+#define PUT(c_)                   \
+  do {                            \
+    if (left > 1) *o++ = (c_), left--; \
+  } while (0)
+  if (neg) PUT('-');
+  if (0 <= k && kk <= lim) {
+    for (int i = 0; i < nd; i++) PUT(dg[i]);
+    for (int i = nd; i < kk; i++) PUT('0');
+    PUT('.');
+    PUT('0');
+  } else if (0 < kk && kk <= lim) {
+    for (int i = 0; i < nd; i++) {
+      if (i == kk) PUT('.');
+      PUT(dg[i]);
+    }
+  } else if ((f32 ? -6 : -5) < kk && kk <= 0) {
+    PUT('0');
+    PUT('.');
+    for (int i = kk; i < 0; i++) PUT('0');
+    for (int i = 0; i < nd; i++) PUT(dg[i]);
+  } else {
+    PUT(dg[0]);
+    if (nd > 1) {
+      PUT('.');
+      for (int i = 1; i < nd; i++) PUT(dg[i]);
+    }
+    char ex[16];
+    snprintf(ex, sizeof ex, "e%d", kk - 1);
+    for (const char *x = ex; *x; x++) PUT(*x);
+  }
+#undef PUT
+  *o = 0;
+  return (int)(o - buf);
+}
+
+/* A timestamp as Arrow's cast to string writes it: YYYY-MM-DDTHH:MM:SS,
+ * then the fraction in 3, 6 or 9 digits when not zero (chrono's %.f), then
+ * for a column with a time zone its offset ("Z" for UTC; a fixed "+05:30"
+ * offset shifts the local time; other zone names are written as UTC). */
+int lc_expr__fmt_timestamp_arrow(int64_t v, lc_time_unit unit, const char *tz, char *buf, size_t cap) {
+  int64_t ps = lc_expr__unit_per_sec(unit);
+  int off_s = 0;
+  bool utc = false, fixed = false;
+  if (tz) {
+    if (!strcmp(tz, "UTC") || !strcmp(tz, "Z") || !strcmp(tz, "+00:00") || !strcmp(tz, "Etc/UTC")) {
+      utc = true;
+    } else if ((tz[0] == '+' || tz[0] == '-') && strlen(tz) == 6 && tz[3] == ':') {
+      fixed = true;
+      off_s = (tz[0] == '-' ? -1 : 1) * (atoi(tz + 1) * 3600 + atoi(tz + 4) * 60);
+    } else {
+      utc = true;
+    }
+  }
+  lc_i128 t = (lc_i128)v + (lc_i128)off_s * ps;
+  lc_i128 secs = t / ps, frac = t % ps;
+  if (frac < 0) frac += ps, secs -= 1;
+  lc_i128 days = secs / 86400, sod = secs % 86400;
+  if (sod < 0) sod += 86400, days -= 1;
+  int n = lc_expr__fmt_date((int64_t)days, buf, cap);
+  if (n < 0 || (size_t)n >= cap) return n;
+  n += snprintf(buf + n, cap - (size_t)n, "T%02d:%02d:%02d", (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+  int64_t ns = (int64_t)frac * (1000000000 / ps);
+  if (ns && (size_t)n < cap) {
+    if (ns % 1000000 == 0) n += snprintf(buf + n, cap - (size_t)n, ".%03lld", (long long)(ns / 1000000));
+    else if (ns % 1000 == 0) n += snprintf(buf + n, cap - (size_t)n, ".%06lld", (long long)(ns / 1000));
+    else n += snprintf(buf + n, cap - (size_t)n, ".%09lld", (long long)ns);
+  }
+  if ((size_t)n < cap && utc) n += snprintf(buf + n, cap - (size_t)n, "Z");
+  if ((size_t)n < cap && fixed) n += snprintf(buf + n, cap - (size_t)n, "%s", tz);
+  return n;
+}

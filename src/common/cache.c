@@ -16,6 +16,7 @@ typedef struct entry {
 struct lc_cache {
   pthread_mutex_t mu;
   uint64_t capacity, bytes;
+  size_t max_entries;
   entry **buckets;
   size_t n_buckets, n_entries;
   entry *head, *tail;
@@ -28,7 +29,7 @@ static uint64_t hash_str(const char *s) {
   return h;
 }
 
-lc_cache *lc_cache_new(uint64_t capacity_bytes) {
+lc_cache *lc_cache_new(uint64_t capacity_bytes, size_t max_entries) {
   lc_cache *c = lc_calloc(1, sizeof(*c));
   if (!c) return NULL;
   c->n_buckets = 256;
@@ -38,6 +39,7 @@ lc_cache *lc_cache_new(uint64_t capacity_bytes) {
     return NULL;
   }
   c->capacity = capacity_bytes;
+  c->max_entries = max_entries;
   pthread_mutex_init(&c->mu, NULL);
   return c;
 }
@@ -139,7 +141,7 @@ void lc_cache_put(lc_cache *c, const char *key, void *v, uint64_t bytes, const l
   pthread_mutex_lock(&c->mu);
   entry *old = find(c, key, n->hash);
   if (old) remove_entry(c, old);
-  while (c->tail && c->bytes + bytes > c->capacity) {
+  while (c->tail && (c->bytes + bytes > c->capacity || (c->max_entries && c->n_entries >= c->max_entries))) {
     remove_entry(c, c->tail);
     c->evictions++;
   }

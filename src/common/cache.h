@@ -17,8 +17,9 @@ typedef struct lc_cache_stats {
   uint64_t hits, misses, bytes, entries, evictions;
 } lc_cache_stats;
 
-/* NULL on ENOMEM. capacity 0 = cache nothing. */
-LC_INTERNAL lc_cache *lc_cache_new(uint64_t capacity_bytes);
+/* NULL on ENOMEM. capacity 0 = cache nothing. max_entries 0 = no limit on
+ * the number of entries (a limit keeps e.g. open file descriptors bounded). */
+LC_INTERNAL lc_cache *lc_cache_new(uint64_t capacity_bytes, size_t max_entries);
 LC_INTERNAL void lc_cache_free(lc_cache *c);
 /* The value under `key` with one reference taken for the caller, or NULL. */
 LC_INTERNAL void *lc_cache_get(lc_cache *c, const char *key);

@@ -245,6 +245,18 @@ int lancec_dataset_open(lancec_dataset **out, const char *uri, const lancec_open
     lancec_dataset_free(ds);
     return lc_err(err, LANCEC_ENOMEM, "out of memory");
   }
+  if (!ds->session) {
+    /* no session given: a private one, so that repeated scans and takes on
+     * this handle reuse file metadata, deletion vectors and loaded indices */
+    lancec_session_options so = LANCEC_SESSION_OPTIONS_INIT;
+    so.metadata_cache_size_bytes = (int64_t)64 << 20;
+    so.index_cache_size_bytes = (int64_t)256 << 20;
+    rc = lancec_session_new(&ds->session, &so, err);
+    if (rc) {
+      lancec_dataset_free(ds);
+      return rc;
+    }
+  }
   *out = ds;
   return 0;
 }

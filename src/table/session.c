@@ -8,6 +8,7 @@
 
 #define LC_DEFAULT_META_CACHE ((uint64_t)256 << 20)
 #define LC_DEFAULT_INDEX_CACHE ((uint64_t)1 << 30)
+#define LC_SESSION_MAX_OPEN_FILES 128
 
 int lancec_session_new(lancec_session **out, const lancec_session_options *opts, lancec_error *err) {
   if (!out) return lc_err(err, LANCEC_EINVAL, "lancec_session_new: NULL out");
@@ -21,10 +22,13 @@ int lancec_session_new(lancec_session **out, const lancec_session_options *opts,
   lancec_session *s = lc_calloc(1, sizeof(*s));
   if (!s) return lc_err(err, LANCEC_ENOMEM, "out of memory");
   s->refcount = 1;
-  s->meta = lc_cache_new(o.metadata_cache_size_bytes < 0 ? LC_DEFAULT_META_CACHE : (uint64_t)o.metadata_cache_size_bytes);
+  uint64_t meta = o.metadata_cache_size_bytes < 0 ? LC_DEFAULT_META_CACHE : (uint64_t)o.metadata_cache_size_bytes;
+  s->meta = lc_cache_new(meta, 0);
+  /* opened data files hold a file descriptor each: at most this many */
+  s->files = lc_cache_new(meta, LC_SESSION_MAX_OPEN_FILES);
   s->index_cache_bytes = o.index_cache_size_bytes < 0 ? LC_DEFAULT_INDEX_CACHE : (uint64_t)o.index_cache_size_bytes;
   pthread_mutex_init(&s->mu, NULL);
-  if (!s->meta) {
+  if (!s->meta || !s->files) {
     lancec_session_free(s);
     return lc_err(err, LANCEC_ENOMEM, "out of memory");
   }
@@ -40,6 +44,7 @@ lancec_session *lc_session_ref(lancec_session *s) {
 void lancec_session_free(lancec_session *s) {
   if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_SEQ_CST) != 0) return;
   lc_cache_free(s->meta);
+  lc_cache_free(s->files);
   if (s->index_cache && s->index_cache_free) s->index_cache_free(s->index_cache);
   pthread_mutex_destroy(&s->mu);
   lc_free(s);
@@ -50,9 +55,11 @@ void lancec_session_stats(const lancec_session *s, lancec_cache_stats *metadata,
   if (index) memset(index, 0, sizeof(*index));
   if (!s) return;
   if (metadata) {
-    lc_cache_stats st;
+    lc_cache_stats st, sf;
     lc_cache_get_stats(s->meta, &st);
-    *metadata = (lancec_cache_stats){st.hits, st.misses, st.bytes, st.entries, st.evictions};
+    lc_cache_get_stats(s->files, &sf);
+    *metadata = (lancec_cache_stats){st.hits + sf.hits, st.misses + sf.misses, st.bytes + sf.bytes,
+                                     st.entries + sf.entries, st.evictions + sf.evictions};
   }
   if (index && s->index_cache && s->index_cache_stats) s->index_cache_stats(s->index_cache, index);
 }
@@ -103,14 +110,14 @@ static const lc_cache_value_ops file_ops = {file_ref, file_unref};
 int lc_session_file_open(lancec_session *s, lc_file **out, lc_io *io, const char *path, uint64_t size_hint,
                          lancec_error *err) {
   char *k = s ? lc_sprintf("f:%s", path) : NULL;
-  lc_file *f = k ? lc_cache_get(s->meta, k) : NULL;
+  lc_file *f = k ? lc_cache_get(s->files, k) : NULL;
   if (f) {
     lc_free(k);
     *out = f;
     return 0;
   }
   int rc = lc_file_open(out, io, path, size_hint, err);
-  if (rc == 0 && k) lc_cache_put(s->meta, k, *out, lc_file_metadata_bytes(*out), &file_ops);
+  if (rc == 0 && k) lc_cache_put(s->files, k, *out, lc_file_metadata_bytes(*out), &file_ops);
   lc_free(k);
   return rc;
 }

@@ -135,7 +135,8 @@ typedef struct lc_dataset_index {
 
 struct lancec_session {
   int refcount;
-  struct lc_cache *meta;      /* manifests, opened data files, deletion vectors */
+  struct lc_cache *meta;      /* manifests, deletion vectors */
+  struct lc_cache *files;     /* opened data files (count-limited: each holds a descriptor) */
   uint64_t index_cache_bytes;
   pthread_mutex_t mu;         /* guards the lazy index cache creation */
   void *index_cache;          /* created by the index module on first use */

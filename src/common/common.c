@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -63,7 +65,84 @@ const char *lancec_version(void) { return LANCEC_VERSION_STRING; }
 void *lc_malloc(size_t n) { return malloc(n ? n : 1); }
 void *lc_calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
 void *lc_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
-void lc_free(void *p) { free(p); }
+
+/* ---- large-buffer pool ----------------------------------------------------
+ * While a scan is running, freed blocks of 4 MiB or more (Arrow buffers the
+ * consumer released) are kept and handed to the next large lc_buf
+ * allocation, so a scan does not fault in and zero fresh pages for every
+ * batch (page zeroing was a third of a vector scan). The pool is bounded
+ * and emptied when the last scan ends. */
+#define LC_POOL_MIN ((size_t)4 << 20)
+#define LC_POOL_SLOTS 16
+#define LC_POOL_MAX_BYTES ((size_t)512 << 20)
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *pool_p[LC_POOL_SLOTS];
+static size_t pool_sz[LC_POOL_SLOTS];
+static size_t pool_n, pool_bytes;
+static int pool_active;
+
+static void pool_flush_locked(void **out, size_t *n) {
+  for (size_t i = 0; i < pool_n; i++) out[(*n)++] = pool_p[i];
+  pool_n = 0;
+  pool_bytes = 0;
+}
+
+void lc_pool_scan_begin(void) {
+  pthread_mutex_lock(&pool_mu);
+  pool_active++;
+  pthread_mutex_unlock(&pool_mu);
+}
+
+void lc_pool_scan_end(void) {
+  void *drop[LC_POOL_SLOTS];
+  size_t nd = 0;
+  pthread_mutex_lock(&pool_mu);
+  if (--pool_active <= 0) {
+    pool_active = 0;
+    pool_flush_locked(drop, &nd);
+  }
+  pthread_mutex_unlock(&pool_mu);
+  for (size_t i = 0; i < nd; i++) free(drop[i]);
+}
+
+/* A pooled block of at least n bytes (and not more than twice that), or NULL. */
+static void *pool_take(size_t n, size_t *cap) {
+  if (n < LC_POOL_MIN) return NULL;
+  void *p = NULL;
+  pthread_mutex_lock(&pool_mu);
+  for (size_t i = 0; i < pool_n; i++)
+    if (pool_sz[i] >= n && pool_sz[i] / 2 <= n) {
+      p = pool_p[i];
+      *cap = pool_sz[i];
+      pool_bytes -= pool_sz[i];
+      pool_p[i] = pool_p[pool_n - 1];
+      pool_sz[i] = pool_sz[pool_n - 1];
+      pool_n--;
+      break;
+    }
+  pthread_mutex_unlock(&pool_mu);
+  return p;
+}
+
+void lc_free(void *p) {
+  if (!p) return;
+  if (__atomic_load_n(&pool_active, __ATOMIC_RELAXED) > 0) {
+    size_t sz = malloc_usable_size(p);
+    if (sz >= LC_POOL_MIN) {
+      pthread_mutex_lock(&pool_mu);
+      bool kept = false;
+      if (pool_active > 0 && pool_n < LC_POOL_SLOTS && pool_bytes + sz <= LC_POOL_MAX_BYTES) {
+        pool_p[pool_n] = p;
+        pool_sz[pool_n++] = sz;
+        pool_bytes += sz;
+        kept = true;
+      }
+      pthread_mutex_unlock(&pool_mu);
+      if (kept) return;
+    }
+  }
+  free(p);
+}
 
 char *lc_strdup(const char *s) {
   if (!s) return NULL;
@@ -130,6 +209,15 @@ int lc_buf_reserve(lc_buf *b, size_t extra) {
   while (ncap < b->len + extra) {
     if (ncap > SIZE_MAX / 2) return LANCEC_ENOMEM;
     ncap *= 2;
+  }
+  if (!b->data) { /* a fresh large buffer: reuse a pooled one (already faulted in) */
+    size_t pcap = 0;
+    uint8_t *q = pool_take(ncap, &pcap);
+    if (q) {
+      b->data = q;
+      b->cap = pcap;
+      return 0;
+    }
   }
   uint8_t *p = lc_realloc(b->data, ncap);
   if (!p) return LANCEC_ENOMEM;

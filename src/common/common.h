@@ -38,6 +38,10 @@ LC_INTERNAL void *lc_malloc(size_t n);
 LC_INTERNAL void *lc_calloc(size_t n, size_t size);
 LC_INTERNAL void *lc_realloc(void *p, size_t n);
 LC_INTERNAL void lc_free(void *p);
+/* Scans bracket their life with these: while one runs, freed large blocks
+ * are pooled for reuse by lc_buf (see common.c). */
+LC_INTERNAL void lc_pool_scan_begin(void);
+LC_INTERNAL void lc_pool_scan_end(void);
 LC_INTERNAL char *lc_strdup(const char *s);
 LC_INTERNAL char *lc_strndup(const char *s, size_t n);
 LC_INTERNAL char *lc_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1765,6 +1765,9 @@ int v21_col_read(v21_col *c, uint64_t start, uint64_t count, lancec_error *err) 
                   c->file->path, (int)c->col, (unsigned long long)ci->total_rows,
                   (unsigned long long)end);
   if (count == 0) return 0;
+  /* fixed-width values: the output buffer in one allocation (a pooled one when a scan runs) */
+  if (c->acc.vd.kind == VK_FIXED && c->acc.vd.bits % 8 == 0 && c->acc.data.len == 0 && !c->acc.dict)
+    if (lc_buf_reserve(&c->acc.data, (size_t)(count * (c->acc.vd.bits / 8)))) ENOMEM_RET();
   size_t p = c->pg.idx != SIZE_MAX && c->pg.idx < ci->n_pages &&
                      ci->pages[c->pg.idx].first_row <= start &&
                      start < ci->pages[c->pg.idx].first_row + ci->pages[c->pg.idx].length

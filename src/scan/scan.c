@@ -754,6 +754,7 @@ void lc_scan_free(lc_scan *st) {
   lc_free(st->efields);
   lc_free(st->index_text);
   lancec_dataset_free(st->ds);
+  lc_pool_scan_end();
   pthread_mutex_destroy(&st->mu);
   pthread_mutex_destroy(&st->files_mu);
   pthread_cond_destroy(&st->cv_done);
@@ -839,6 +840,7 @@ int lc_scan_open(lc_scan **out, const lancec_dataset *ds, const lancec_scan_opti
     return lc_err(err, LANCEC_EINVAL, "scan options: give filter or filter_expr, not both");
   lc_scan *st = lc_calloc(1, sizeof(*st));
   if (!st) return lc_err(err, LANCEC_ENOMEM, "out of memory");
+  lc_pool_scan_begin();
   pthread_mutex_init(&st->mu, NULL);
   pthread_mutex_init(&st->files_mu, NULL);
   pthread_cond_init(&st->cv_done, NULL);

@@ -108,4 +108,12 @@ LC_INTERNAL int lc_index_result_rows(const lc_index_result *r, uint64_t frag_id,
  * (lc_free). NULL on ENOMEM. */
 LC_INTERNAL char *lc_index_result_describe(const lc_index_result *r);
 
+/* ---- stable row ids ----------------------------------------------------------- */
+
+/* Where the live rows with stable row ids ids[0..n) are: found[i], and then
+ * frag_ids[i] / offs[i]. The id -> address map is built once per version
+ * and kept in the session's index cache. */
+LC_INTERNAL int lc_rowids_resolve(lancec_dataset *ds, const uint64_t *ids, size_t n, uint64_t *frag_ids,
+                                  uint32_t *offs, bool *found, lancec_error *err);
+
 #endif

@@ -1054,3 +1054,33 @@ char *lc_index_result_describe(const lc_index_result *r) {
   size_t l;
   return (char *)lc_buf_steal(&b, &l);
 }
+
+/* ---- stable row ids for take ------------------------------------------------------------------ */
+
+int lc_rowids_resolve(lancec_dataset *ds, const uint64_t *ids, size_t n, uint64_t *frag_ids, uint32_t *offs,
+                      bool *found, lancec_error *err) {
+  lc_index_cache *cache = ds->session ? lc_session_index_cache(ds->session, lc_index_cache_create_hook,
+                                                               lc_index_cache_free_hook, lc_index_cache_stats_hook)
+                                      : NULL;
+  lc_index_cache *own = NULL;
+  frag_univ u;
+  int rc = univ_build(&u, ds->manifest, err);
+  if (!rc && !cache) {
+    rc = lc_index_cache_new(&own, PRIVATE_CACHE_BYTES, err);
+    cache = own;
+  }
+  lc_icache_obj *rid = NULL;
+  if (!rc) rc = rid_load(&rid, ds, &u, cache, err);
+  for (size_t i = 0; i < n && !rc; i++) {
+    const lc_rowid_run *r = rid_find(rid->p, ids[i]);
+    found[i] = r != NULL;
+    if (r) {
+      frag_ids[i] = u.ids[r->slot];
+      offs[i] = (uint32_t)(r->off + (ids[i] - r->start));
+    }
+  }
+  lc_icache_release(rid);
+  lc_index_cache_free(own);
+  univ_free(&u);
+  return rc;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "arrow/arrow.h"
+#include "index/index.h"
 #include "scan/scan.h"
 
 typedef struct take_ref {
@@ -17,16 +18,6 @@ static int cmp_ref(const void *a, const void *b) {
   const take_ref *x = a, *y = b;
   if (x->key != y->key) return x->key < y->key ? -1 : 1;
   return x->req < y->req ? -1 : x->req > y->req;
-}
-
-typedef struct id_entry {
-  uint64_t id;
-  uint64_t key;
-} id_entry;
-
-static int cmp_id(const void *a, const void *b) {
-  const id_entry *x = a, *y = b;
-  return x->id < y->id ? -1 : x->id > y->id;
 }
 
 typedef struct take_ctx {
@@ -123,52 +114,41 @@ static int resolve(take_ctx *c, const uint64_t *req, size_t n, lancec_take_kind 
     lc_free(cum);
     return rc;
   }
-  /* row ids: stable ids need the id → address map */
+  /* row ids: stable ids go through the id -> address map (src/index) */
   bool stable = false;
   for (size_t i = 0; i < c->nfr; i++)
     if (pb->fragments[i]->row_id_sequence_case != LANCE__TABLE__DATA_FRAGMENT__ROW_ID_SEQUENCE__NOT_SET)
       stable = true;
-  id_entry *map = NULL;
-  size_t nmap = 0;
+  uint64_t *fids = NULL;
+  uint32_t *roffs = NULL;
+  bool *found = NULL;
   int rc = 0;
-  if (kind == LANCEC_TAKE_ROW_IDS && stable) {
-    uint64_t total = 0;
-    for (size_t i = 0; i < c->nfr; i++) total += pb->fragments[i]->physical_rows;
-    map = lc_malloc((size_t)(total ? total : 1) * sizeof(id_entry));
-    if (!map) return lc_err(err, LANCEC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < c->nfr && rc == 0; i++) {
-      uint64_t *ids = NULL;
-      rc = lc_fragment_row_ids(c->ds, pb->fragments[i], &ids, err);
-      for (uint64_t r = 0; ids && r < pb->fragments[i]->physical_rows; r++)
-        map[nmap++] = (id_entry){ids[r], (uint64_t)i << 32 | r};
-      lc_free(ids);
-    }
-    if (rc == 0) qsort(map, nmap, sizeof(*map), cmp_id);
+  bool by_id = kind == LANCEC_TAKE_ROW_IDS && stable;
+  if (by_id) {
+    fids = lc_malloc((n ? n : 1) * sizeof(*fids));
+    roffs = lc_malloc((n ? n : 1) * sizeof(*roffs));
+    found = lc_malloc((n ? n : 1) * sizeof(*found));
+    rc = fids && roffs && found ? lc_rowids_resolve((lancec_dataset *)c->ds, req, n, fids, roffs, found, err)
+                                : lc_err(err, LANCEC_ENOMEM, "out of memory");
   }
   for (size_t k = 0; k < n && rc == 0; k++) {
     keys[k] = UINT64_MAX;
     size_t fi = SIZE_MAX;
-    uint64_t off = 0;
-    if (map) {
-      id_entry probe = {req[k], 0};
-      id_entry *hit = bsearch(&probe, map, nmap, sizeof(*map), cmp_id);
-      if (!hit) continue;
-      fi = (size_t)(hit->key >> 32);
-      off = hit->key & 0xffffffffu;
-    } else {
-      uint64_t fid = req[k] >> 32;
-      off = req[k] & 0xffffffffu;
-      for (size_t i = 0; i < c->nfr; i++)
-        if (pb->fragments[i]->id == fid) {
-          fi = i;
-          break;
-        }
-      if (fi == SIZE_MAX || off >= pb->fragments[fi]->physical_rows) continue;
-    }
+    uint64_t fid = by_id ? fids[k] : req[k] >> 32;
+    uint64_t off = by_id ? roffs[k] : req[k] & 0xffffffffu;
+    if (by_id && !found[k]) continue;
+    for (size_t i = 0; i < c->nfr; i++)
+      if (pb->fragments[i]->id == fid) {
+        fi = i;
+        break;
+      }
+    if (fi == SIZE_MAX || off >= pb->fragments[fi]->physical_rows) continue;
     rc = load_del(c, fi, err);
     if (rc == 0 && !is_deleted(c, fi, off)) keys[k] = (uint64_t)fi << 32 | off;
   }
-  lc_free(map);
+  lc_free(fids);
+  lc_free(roffs);
+  lc_free(found);
   return rc;
 }
 

@@ -20,42 +20,8 @@ static uint64_t rnd(void) {
 }
 static double rndf(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
 
-/* ---- schema building ---- */
-typedef struct pbs {
-  Lance__File__Field f[64];
-  void *ptrs[64];
-  size_t n;
-  Lance__File__Field__MetadataEntry md[4];
-  Lance__File__Field__MetadataEntry *mdp[4];
-  size_t nmd;
-} pbs;
-
-static void add_md(pbs *p, const char *k, const char *v) {
-  Lance__File__Field *f = &p->f[p->n - 1];
-  Lance__File__Field__MetadataEntry *e = &p->md[p->nmd];
-  lance__file__field__metadata_entry__init(e);
-  e->key = (char *)k;
-  e->has_value = 1;
-  e->value.data = (uint8_t *)v;
-  e->value.len = strlen(v);
-  p->mdp[p->nmd++] = e;
-  f->n_metadata = 1;
-  f->metadata = &p->mdp[p->nmd - 1];
-}
-
-static void add(pbs *p, const char *name, int id, int parent, const char *lt, int nullable) {
-  Lance__File__Field *f = &p->f[p->n];
-  lance__file__field__init(f);
-  f->name = (char *)name;
-  f->has_id = 1;
-  f->id = id;
-  f->has_parent_id = 1;
-  f->parent_id = parent;
-  f->logical_type = (char *)lt;
-  f->has_nullable = 1;
-  f->nullable = nullable;
-  p->ptrs[p->n++] = f;
-}
+/* ---- schema building: field_builder.h ---- */
+#include "field_builder.h"
 
 /* ---- random arrays ---- */
 typedef struct genopt {
